@@ -1,0 +1,111 @@
+"""Tortoise models owned by consent: requests, grants and the hash-chained access log.
+
+People and partners are referenced by name ("scorelink.Person"), never imported: consent sits
+below the domain and must not depend on it.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from consent.catalog import Access, Purpose
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DENIED = "DENIED"
+    EXPIRED = "EXPIRED"
+
+
+class GrantStatus(enum.StrEnum):
+    """Stored state; expiry is derived from `expires_at` at read time, never cached."""
+
+    ACTIVE = "ACTIVE"
+    USED_UP = "USED_UP"
+    REVOKED = "REVOKED"
+
+
+class ConsentRequest(Model):
+    """A partner's ask, waiting for a person (who may not have registered yet)."""
+
+    id = fields.UUIDField(primary_key=True)
+    partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Partner", related_name="consent_requests", on_delete=fields.CASCADE
+    )
+    # Matched by phone so a request can wait for a person who registers later.
+    phone = fields.CharField(max_length=16)
+    person: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="consent_requests", null=True, on_delete=fields.CASCADE
+    )
+    scopes: fields.JSONField[list[str]] = fields.JSONField()
+    purpose = fields.CharEnumField(Purpose, max_length=32)
+    duration_days = fields.IntField()
+    access = fields.CharEnumField(Access, max_length=16)
+    reference = fields.CharField(max_length=200, null=True)
+    status = fields.CharEnumField(RequestStatus, max_length=16, default=RequestStatus.PENDING)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "consent_request"
+        indexes = (("phone", "status"), ("partner_id", "created_at"))
+
+
+class ConsentGrant(Model):
+    """What one person lets one partner read, for one purpose, until expiry or revocation."""
+
+    id = fields.UUIDField(primary_key=True)
+    partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Partner", related_name="grants", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="grants", on_delete=fields.CASCADE
+    )
+    request: fields.ForeignKeyNullableRelation[ConsentRequest] = fields.ForeignKeyField(
+        "scorelink.ConsentRequest", related_name="grants", null=True, on_delete=fields.SET_NULL
+    )
+    scopes: fields.JSONField[list[str]] = fields.JSONField()
+    purpose = fields.CharEnumField(Purpose, max_length=32)
+    access = fields.CharEnumField(Access, max_length=16)
+    status = fields.CharEnumField(GrantStatus, max_length=16, default=GrantStatus.ACTIVE)
+    granted_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "consent_grant"
+        indexes = (("partner_id", "person_id", "status"),)
+
+
+class AccessLogEntry(Model):
+    """One append-only, hash-chained record of a read, a denial or a consent change.
+
+    Ids are plain columns rather than foreign keys: deleting a person or partner must never
+    cascade into the log, or the chain would break and the history would vanish.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    occurred_at = fields.DatetimeField()
+    event = fields.CharField(max_length=32)
+    partner_id = fields.UUIDField(null=True)
+    person_id = fields.UUIDField(null=True)
+    subject_id = fields.CharField(max_length=64, null=True)
+    grant_id = fields.UUIDField(null=True)
+    purpose = fields.CharField(max_length=32, null=True)
+    scopes_asked: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    scopes_returned: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    scopes_denied: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    request_id = fields.CharField(max_length=64, null=True)
+    prev_hash = fields.CharField(max_length=64)
+    entry_hash = fields.CharField(max_length=64, unique=True)
+
+    class Meta:
+        table = "access_log_entry"
+        indexes = (("partner_id", "occurred_at"), ("person_id", "occurred_at"))

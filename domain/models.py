@@ -1,0 +1,126 @@
+"""Tortoise models for the entities the domain owns: people, partners, linked accounts, reports.
+
+Consent entities (requests, grants, the access log) live in `consent.models`; both modules form
+the one Tortoise app `scorelink`, so foreign keys across them are declared by name, not import.
+Model docstrings become table comments, and Tortoise splits migration SQL on semicolons, so
+model docstrings here and in `consent.models` hold none.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from consent.catalog import PartnerType
+
+
+class PersonStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    LOCKED = "LOCKED"
+
+
+class PartnerStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+class AccountKind(enum.StrEnum):
+    SOCIAL = "SOCIAL"
+    ECOMMERCE = "ECOMMERCE"
+
+
+class LinkStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    LINKED = "LINKED"
+    FAILED = "FAILED"
+
+
+class ReportStatus(enum.StrEnum):
+    READY = "READY"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
+class Grade(enum.StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class Person(Model):
+    """Someone who signed in with a phone number, never shown to partners by this id."""
+
+    id = fields.UUIDField(primary_key=True)
+    phone = fields.CharField(max_length=16, unique=True, description="E.164, e.g. +8613800138000")
+    status = fields.CharEnumField(PersonStatus, max_length=16, default=PersonStatus.ACTIVE)
+    display_name = fields.CharField(max_length=100, null=True)
+    real_name_verified = fields.BooleanField(default=False)
+    # Sandbox personas are marked so production can refuse to start on a database holding them.
+    is_sandbox = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "person"
+
+
+class Partner(Model):
+    """An organisation that reads reports as an OAuth2 client."""
+
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    type = fields.CharEnumField(PartnerType, max_length=16)
+    status = fields.CharEnumField(PartnerStatus, max_length=16, default=PartnerStatus.ACTIVE)
+    client_id = fields.CharField(max_length=64, unique=True)
+    # A salted hash; the secret itself is shown once at registration and never stored.
+    client_secret_hash = fields.CharField(max_length=255)
+    is_sandbox = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    suspended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "partner"
+
+
+class LinkedAccount(Model):
+    """A social-media or e-commerce account a person connected as a data source."""
+
+    id = fields.UUIDField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="linked_accounts", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(AccountKind, max_length=16)
+    provider = fields.CharField(max_length=64)
+    status = fields.CharEnumField(LinkStatus, max_length=16, default=LinkStatus.PENDING)
+    failure_reason = fields.CharField(max_length=500, null=True)
+    linked_at = fields.DatetimeField(null=True)
+    last_synced_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "linked_account"
+        unique_together = (("person", "provider"),)
+
+
+class ScoreReport(Model):
+    """One scoring of a person, kept so history and explanations can be replayed later."""
+
+    id = fields.UUIDField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="score_reports", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(ReportStatus, max_length=24)
+    grade = fields.CharEnumField(Grade, max_length=1, null=True)
+    score = fields.IntField(null=True)
+    default_probability = fields.FloatField(null=True)
+    reason_codes: fields.JSONField[list[dict[str, str]]] = fields.JSONField(default=list)
+    data_sources: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    model_version = fields.CharField(max_length=64)
+    # sha256 of the canonical model inputs: with the model version it replays the report exactly.
+    input_hash = fields.CharField(max_length=64)
+    computed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "score_report"
+        indexes = (("person_id", "computed_at"),)

@@ -1,0 +1,92 @@
+"""Sandbox data: demo partners of every type and test personas, for integration engineers.
+
+Seeding is idempotent: a second run finds what the first created and changes nothing. Demo
+secrets are derived from the service's secret key, so the sandbox README's credentials stay
+valid across re-seeds on the same configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from consent.catalog import PartnerType
+from domain.models import Partner, Person
+from domain.partners import register_partner
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    name: str
+    partner_type: PartnerType
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class TestPersona:
+    key: str
+    display_name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class SandboxSeed:
+    partners: list[DemoPartner]
+    personas: list[TestPersona]
+
+
+DEMO_PARTNER_NAMES: dict[PartnerType, str] = {
+    PartnerType.BANK: "Demo Bank",
+    PartnerType.P2P_LENDER: "Demo P2P Lender",
+    PartnerType.INSURER: "Demo Insurer",
+    PartnerType.RENTAL: "Demo Rentals",
+    PartnerType.JOB_SITE: "Demo Jobs",
+    PartnerType.DATING: "Demo Dating",
+}
+
+# Keys name the scoring engine's synthetic personas; numbers sit in a mobile range (+86 138)
+# and are reserved for the sandbox.
+TEST_PERSONAS: tuple[TestPersona, ...] = (
+    TestPersona("grade_a", "Test persona A (excellent file)", "+8613800000001"),
+    TestPersona("grade_b", "Test persona B (good file)", "+8613800000002"),
+    TestPersona("grade_c", "Test persona C (fair file)", "+8613800000003"),
+    TestPersona("grade_d", "Test persona D (poor file)", "+8613800000004"),
+    TestPersona("thin_file", "Test persona (thin file)", "+8613800000005"),
+    TestPersona("empty", "Test persona (no linked accounts)", "+8613800000006"),
+)
+
+
+def demo_client_id(partner_type: PartnerType) -> str:
+    return f"demo-{partner_type.value.lower().replace('_', '-')}"
+
+
+def demo_client_secret(secret_key: str, client_id: str) -> str:
+    return (
+        "sls_demo_"
+        + hmac.new(secret_key.encode(), client_id.encode(), hashlib.sha256).hexdigest()[:32]
+    )
+
+
+async def seed_sandbox(secret_key: str) -> SandboxSeed:
+    partners: list[DemoPartner] = []
+    for partner_type, name in DEMO_PARTNER_NAMES.items():
+        client_id = demo_client_id(partner_type)
+        secret = demo_client_secret(secret_key, client_id)
+        if not await Partner.exists(client_id=client_id):
+            await register_partner(
+                name, partner_type, client_id=client_id, client_secret=secret, is_sandbox=True
+            )
+        partners.append(DemoPartner(name, partner_type, client_id, secret))
+    for persona in TEST_PERSONAS:
+        await Person.get_or_create(
+            phone=persona.phone,
+            defaults={"display_name": persona.display_name, "is_sandbox": True},
+        )
+    return SandboxSeed(partners=partners, personas=list(TEST_PERSONAS))
+
+
+async def sandbox_data_present() -> bool:
+    """Production refuses to start while any sandbox partner or persona is in its database."""
+    return await Partner.exists(is_sandbox=True) or await Person.exists(is_sandbox=True)

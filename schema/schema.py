@@ -1,0 +1,11 @@
+"""Assembles the GraphQL schema from its root types."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.query import Query
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query)

@@ -1,0 +1,169 @@
+"""The `scorelink` command line: the operator's tool for the service and its data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from types import FrameType
+from typing import TypeVar
+
+from tortoise.context import TortoiseContext
+
+from domain.errors import DomainError
+from domain.partners import list_partners, parse_partner_type, register_partner, suspend_partner
+from domain.sandbox import sandbox_data_present, seed_sandbox
+from server.database import apply_migrations, tortoise_config
+from server.settings import ConfigError, Settings, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+T = TypeVar("T")
+
+
+def _fail(message: str) -> int:
+    print(f"scorelink: {message}", file=sys.stderr)
+    return 2
+
+
+async def _in_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one use case with the ORM open on the configured database, then close it."""
+    async with TortoiseContext() as orm:
+        await orm.init(config=tortoise_config(settings.database_url))
+        return await work()
+
+
+def _exit_after_graceful_shutdown(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(apply_migrations(settings.database_url))
+    print("migrations applied")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.logs import configure_logging
+
+    asyncio.run(apply_migrations(settings.database_url))
+    if not settings.is_sandbox and asyncio.run(_in_database(settings, sandbox_data_present)):
+        return _fail("production refuses to start: the database holds sandbox partners or personas")
+    configure_logging(settings.log_level)
+    # uvicorn drains in-flight requests on SIGTERM, then restores this handler and re-raises the
+    # signal; a completed graceful shutdown is a success, so the process exits 0.
+    signal.signal(signal.SIGTERM, _exit_after_graceful_shutdown)
+    uvicorn.run(
+        "server.main:app_from_environment",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+def _partners_create(args: argparse.Namespace, settings: Settings) -> int:
+    partner_type = parse_partner_type(args.type)
+
+    async def work() -> int:
+        registered = await register_partner(args.name, partner_type)
+        partner = registered.partner
+        print(f"partner id:    {partner.id}")
+        print(f"type:          {partner.type.value}")
+        print(f"client id:     {partner.client_id}")
+        print(f"client secret: {registered.client_secret}")
+        print("The client secret is shown once; store it now.")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _partners_list(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        partners = await list_partners()
+        print(f"{'ID':36}  {'TYPE':10}  {'STATUS':9}  {'CLIENT ID':28}  NAME")
+        for p in partners:
+            print(f"{p.id!s:36}  {p.type.value:10}  {p.status.value:9}  {p.client_id:28}  {p.name}")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _partners_suspend(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        partner = await suspend_partner(args.partner)
+        print(f"partner {partner.id} ({partner.name}) is {partner.status.value}")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.is_sandbox:
+        return _fail("sandbox seed runs only with SCORELINK_ENV=sandbox")
+
+    async def work() -> int:
+        seed = await seed_sandbox(settings.secret_key)
+        print("Demo partners (OAuth2 client credentials):")
+        for p in seed.partners:
+            print(f"  {p.partner_type.value:10}  {p.client_id:18}  {p.client_secret}  {p.name}")
+        print("Test personas (phone numbers):")
+        for persona in seed.personas:
+            print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scorelink", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="apply migrations and serve HTTP")
+    serve.add_argument("--host", help="interface to bind (default SCORELINK_HOST)")
+    serve.add_argument("--port", type=int, help="port to bind (default SCORELINK_PORT)")
+    serve.add_argument("--workers", type=int, help="worker processes (default SCORELINK_WORKERS)")
+    serve.set_defaults(handler=_serve)
+
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(handler=_migrate)
+
+    partners = commands.add_parser("partners", help="manage partner organisations")
+    partner_commands = partners.add_subparsers(dest="partners_command", required=True)
+    create = partner_commands.add_parser("create", help="register a partner")
+    create.add_argument("--type", required=True, help="BANK, P2P_LENDER, INSURER, RENTAL, ...")
+    create.add_argument("--name", required=True)
+    create.set_defaults(handler=_partners_create)
+    partner_commands.add_parser("list", help="list partners").set_defaults(handler=_partners_list)
+    suspend = partner_commands.add_parser("suspend", help="stop all reads by a partner")
+    suspend.add_argument("partner", help="partner id or client id")
+    suspend.set_defaults(handler=_partners_suspend)
+
+    sandbox = commands.add_parser("sandbox", help="sandbox environment data")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    sandbox_commands.add_parser(
+        "seed", help="create demo partners and test personas (idempotent)"
+    ).set_defaults(handler=_sandbox_seed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    except DomainError as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Database wiring: the Tortoise configuration, migrations, and the readiness probe."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+APP_LABEL = "scorelink"
+MODEL_MODULES = ["domain.models", "consent.models"]
+MIGRATIONS_MODULE = "migrations"
+# How long /readyz and a request wait for the database before saying it is unavailable.
+READY_TIMEOUT_SECONDS = 2.0
+# SQLite: several uvicorn workers share one file; wait for a lock rather than fail at once.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def connection_name(database_url: str) -> str:
+    """Name the connection after its backend.
+
+    Tortoise caches compiled SQL per connection name; one name for both backends would let a
+    process that talks to SQLite and then PostgreSQL (the test suite, the benchmarks) reuse
+    SQLite's placeholders against PostgreSQL.
+    """
+    return "sqlite" if urlsplit(database_url).scheme == "sqlite" else "postgres"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    name = connection_name(database_url)
+    return {
+        "connections": {name: _connection_url(database_url)},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": name,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _connection_url(database_url: str) -> str:
+    parts = urlsplit(database_url)
+    if parts.scheme == "postgresql":
+        return "postgres" + database_url.removeprefix("postgresql")
+    if parts.scheme == "sqlite":
+        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        separator = "&" if "?" in database_url else "?"
+        return f"{database_url}{separator}busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+    return database_url
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` reads `server.database.TORTOISE_ORM` ([tool.tortoise] in
+    # pyproject.toml); computing it lazily keeps importing this module free of side effects.
+    if name == "TORTOISE_ORM":
+        from server.settings import load_settings
+
+        return tortoise_config(load_settings().database_url)
+    raise AttributeError(name)
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Apply every pending migration; a database already up to date is left untouched."""
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def database_answers(database_url: str) -> bool:
+    """True when the database runs a trivial query within the readiness timeout."""
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await connections.get(connection_name(database_url)).execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True

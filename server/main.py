@@ -1,0 +1,15 @@
+"""The ASGI entry point uvicorn imports in each worker process."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from server.app import create_app
+from server.logs import configure_logging
+from server.settings import load_settings
+
+
+def app_from_environment() -> Starlette:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,150 @@
+"""Service configuration, read once from the environment and validated before anything starts.
+
+A bad value is a `ConfigError` naming the variable; the command line turns it into one line on
+stderr and exit status 2, so an operator sees the mistake before a half-started service.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
+# configuration can never sign or encrypt anything real.
+SANDBOX_SECRET_KEY = "sandbox-only-secret-key-never-use-in-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite://var/scorelink.sqlite3"
+
+
+class ConfigError(Exception):
+    """A configuration variable holds a value the service cannot run with."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+class Environment(enum.StrEnum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment
+    database_url: str
+    host: str
+    port: int
+    workers: int
+    log_level: str
+    secret_key: str
+    model_dir: Path
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.environment is Environment.SANDBOX
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every variable; raise `ConfigError` for the first bad one."""
+    env = os.environ if environ is None else environ
+    environment = _environment(env.get("SCORELINK_ENV", Environment.SANDBOX.value))
+    secret_key = _secret_key(env.get("SCORELINK_SECRET_KEY"), environment)
+    return Settings(
+        environment=environment,
+        database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        host=_host(env.get("SCORELINK_HOST", "127.0.0.1")),
+        port=_bounded_int("SCORELINK_PORT", env.get("SCORELINK_PORT", "8000"), 1, 65535),
+        workers=_bounded_int("SCORELINK_WORKERS", env.get("SCORELINK_WORKERS", "1"), 1, 64),
+        log_level=_log_level(env.get("SCORELINK_LOG_LEVEL", "INFO")),
+        secret_key=secret_key,
+        model_dir=Path(env.get("SCORELINK_MODEL_DIR", "var/models")),
+    )
+
+
+def _environment(raw: str) -> Environment:
+    try:
+        return Environment(raw.strip().lower())
+    except ValueError:
+        allowed = ", ".join(e.value for e in Environment)
+        raise ConfigError("SCORELINK_ENV", f"must be one of {allowed} (got {raw!r})") from None
+
+
+def _database_url(raw: str) -> str:
+    url = raw.strip()
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not url.removeprefix("sqlite://"):
+            raise ConfigError("DATABASE_URL", "a sqlite URL needs a file path (sqlite://var/x.db)")
+        return url
+    if parts.scheme in ("postgres", "postgresql"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError("DATABASE_URL", "a postgres URL needs a host and a database name")
+        try:
+            parts.port  # noqa: B018 - urlsplit validates the port lazily
+        except ValueError:
+            raise ConfigError("DATABASE_URL", "the port is not a number 0-65535") from None
+        return url
+    raise ConfigError(
+        "DATABASE_URL", f"must start with sqlite:// or postgres:// (got {_redact(url)!r})"
+    )
+
+
+def _redact(url: str) -> str:
+    """Keep passwords out of error lines and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(parts.password, "***")
+    return url
+
+
+def _host(raw: str) -> str:
+    host = raw.strip()
+    if host == "localhost":
+        return host
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(
+            "SCORELINK_HOST", f"must be an IP address or localhost (got {raw!r})"
+        ) from None
+    return host
+
+
+def _bounded_int(variable: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(variable, f"must be a whole number from {low} to {high} (got {raw!r})")
+    return value
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in logging.getLevelNamesMapping():
+        allowed = "DEBUG, INFO, WARNING, ERROR, CRITICAL"
+        raise ConfigError("SCORELINK_LOG_LEVEL", f"must be one of {allowed} (got {raw!r})")
+    return level
+
+
+def _secret_key(raw: str | None, environment: Environment) -> str:
+    if environment is Environment.SANDBOX:
+        return raw or SANDBOX_SECRET_KEY
+    if not raw or raw == SANDBOX_SECRET_KEY:
+        raise ConfigError(
+            "SCORELINK_SECRET_KEY", "production refuses to start with the default secret key"
+        )
+    if len(raw) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "SCORELINK_SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    return raw

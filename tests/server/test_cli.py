@@ -1,0 +1,146 @@
+"""The operator's command line, run in-process against each backend."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from tortoise.context import TortoiseContext
+
+from domain.credentials import verify_client_secret
+from domain.models import Partner, PartnerStatus, Person
+from server.cli import main
+from server.database import tortoise_config
+
+STRONG_KEY = "q" * 40
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("SCORELINK_ENV", raising=False)
+    monkeypatch.delenv("SCORELINK_SECRET_KEY", raising=False)
+
+
+def _partners(database_url: str) -> list[Partner]:
+    async def load() -> list[Partner]:
+        async with TortoiseContext() as orm:
+            await orm.init(config=tortoise_config(database_url))
+            return await Partner.all().order_by("client_id")
+
+    return asyncio.run(load())
+
+
+def _count_people(database_url: str) -> int:
+    async def count() -> int:
+        async with TortoiseContext() as orm:
+            await orm.init(config=tortoise_config(database_url))
+            return await Person.all().count()
+
+    return asyncio.run(count())
+
+
+def test_partners_create_prints_a_secret_once_and_stores_only_its_hash(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["partners", "create", "--type", "insurer", "--name", "Ping An Demo"]) == 0
+    out = capsys.readouterr().out
+    client_id = re.search(r"client id:\s+(\S+)", out)
+    secret = re.search(r"client secret:\s+(\S+)", out)
+    assert client_id
+    assert secret
+    [partner] = _partners(database_url)
+    assert partner.client_id == client_id.group(1)
+    assert partner.type.value == "INSURER"
+    assert secret.group(1) not in partner.client_secret_hash
+    assert verify_client_secret(secret.group(1), partner.client_secret_hash)
+    assert not verify_client_secret(secret.group(1) + "x", partner.client_secret_hash)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["partners", "create", "--type", "PAWNSHOP", "--name", "X"],
+            "partner type must be one of",
+        ),
+        (["partners", "create", "--type", "BANK", "--name", "   "], "name must not be empty"),
+        (["partners", "create", "--type", "BANK", "--name", "n" * 201], "at most 200 characters"),
+        (["partners", "suspend", "no-such-partner"], "no partner with id or client id"),
+    ],
+)
+def test_bad_partner_commands_fail_cleanly_and_write_nothing(
+    argv: list[str], message: str, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("scorelink: ")
+    assert message in err
+    assert _partners(database_url) == []
+
+
+def test_partners_list_and_suspend(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["partners", "create", "--type", "BANK", "--name", "First Bank"])
+    main(["partners", "create", "--type", "DATING", "--name", "Date Site"])
+    capsys.readouterr()
+    bank = next(p for p in _partners(database_url) if p.name == "First Bank")
+
+    assert main(["partners", "suspend", str(bank.id)]) == 0
+    assert "SUSPENDED" in capsys.readouterr().out
+    assert main(["partners", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 3
+    assert any("First Bank" in line and "SUSPENDED" in line for line in listing)
+    assert any("Date Site" in line and "ACTIVE" in line for line in listing)
+    statuses = {p.name: p.status for p in _partners(database_url)}
+    assert statuses == {"First Bank": PartnerStatus.SUSPENDED, "Date Site": PartnerStatus.ACTIVE}
+
+
+def test_sandbox_seed_covers_every_partner_type_and_is_idempotent(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sandbox", "seed"]) == 0
+    first_output = capsys.readouterr().out
+    first = [(p.client_id, p.type, p.client_secret_hash) for p in _partners(database_url)]
+    people = _count_people(database_url)
+
+    assert main(["sandbox", "seed"]) == 0
+    second_output = capsys.readouterr().out
+    second = [(p.client_id, p.type, p.client_secret_hash) for p in _partners(database_url)]
+
+    assert {t.value for _, t, _ in first} == {
+        "BANK",
+        "P2P_LENDER",
+        "INSURER",
+        "RENTAL",
+        "JOB_SITE",
+        "DATING",
+    }
+    assert first == second
+    assert people == _count_people(database_url) == 6
+    assert first_output == second_output, "the printed demo credentials stay valid"
+    secret = re.search(r"demo-bank\s+(\S+)", first_output)
+    assert secret
+    bank = next(p for p in _partners(database_url) if p.client_id == "demo-bank")
+    assert verify_client_secret(secret.group(1), bank.client_secret_hash)
+
+
+def test_sandbox_seed_is_refused_in_production(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SCORELINK_ENV", "production")
+    monkeypatch.setenv("SCORELINK_SECRET_KEY", STRONG_KEY)
+    assert main(["sandbox", "seed"]) == 2
+    assert "only with SCORELINK_ENV=sandbox" in capsys.readouterr().err
+    assert _partners(database_url) == []
+
+
+def test_production_refuses_to_serve_a_database_with_sandbox_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sandbox", "seed"]) == 0
+    monkeypatch.setenv("SCORELINK_ENV", "production")
+    monkeypatch.setenv("SCORELINK_SECRET_KEY", STRONG_KEY)
+    assert main(["serve", "--port", "1"]) == 2
+    assert "holds sandbox partners or personas" in capsys.readouterr().err
