@@ -124,3 +124,77 @@ class ScoreReport(Model):
     class Meta:
         table = "score_report"
         indexes = (("person_id", "computed_at"),)
+
+
+class LoginCode(Model):
+    """A one-time SMS code, stored as a keyed hash and usable once within its lifetime."""
+
+    id = fields.UUIDField(primary_key=True)
+    phone = fields.CharField(max_length=16)
+    code_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    attempts = fields.IntField(default=0)
+    # Set when the code is used, or when a newer code for the same phone replaces it.
+    consumed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_code"
+        indexes = (("phone", "created_at"),)
+
+
+class PhoneLoginState(Model):
+    """Per-number counters behind the send cooldown, the daily cap and the failure lock."""
+
+    phone = fields.CharField(max_length=16, primary_key=True)
+    last_sent_at = fields.DatetimeField(null=True)
+    sends_day = fields.DateField(null=True)
+    sends_that_day = fields.IntField(default=0)
+    consecutive_failures = fields.IntField(default=0)
+    locked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "phone_login_state"
+
+
+class RefreshToken(Model):
+    """An opaque, single-use refresh token (stored hashed) in a family that logout revokes."""
+
+    id = fields.UUIDField(primary_key=True)
+    family_id = fields.UUIDField(db_index=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="refresh_tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_token"
+
+
+class SigningKey(Model):
+    """A token-signing key pair, the private half encrypted with the configured secret key."""
+
+    kid = fields.CharField(max_length=64, primary_key=True)
+    algorithm = fields.CharField(max_length=16)
+    private_key_encrypted = fields.TextField()
+    public_jwk: fields.JSONField[dict[str, str]] = fields.JSONField()
+    created_at = fields.DatetimeField()
+    # Set at rotation: after this moment, tokens signed with this key no longer verify.
+    retires_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "signing_key"
+
+
+class RevokedToken(Model):
+    """A partner access token revoked before expiry (RFC 7009), kept until it would expire."""
+
+    jti = fields.CharField(max_length=64, primary_key=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "revoked_token"

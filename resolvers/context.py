@@ -6,10 +6,15 @@ from dataclasses import dataclass
 
 import strawberry
 
+from domain.principal import Principal
+from domain.services import Services
+
 
 @dataclass
 class RequestContext:
     request_id: str
+    principal: Principal
+    services: Services
 
 
 Info = strawberry.Info[RequestContext, None]

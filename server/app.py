@@ -2,32 +2,64 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
+from tortoise.exceptions import BaseORMException
 
-from server.database import tortoise_config
+from domain.services import Services
+from domain.signing_keys import Keyring
+from domain.sms import ConsoleSmsSender, SmsSender, UnconfiguredSmsSender
+from domain.tokens import TokenService
+from server.authentication import BearerTokenBackend, refuse_token
+from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
 from server.request_context import RequestContextMiddleware
 from server.settings import Settings
 
+logger = logging.getLogger("scorelink.app")
 
-def create_app(settings: Settings) -> Starlette:
+
+def _default_sms(settings: Settings) -> SmsSender:
+    return ConsoleSmsSender() if settings.is_sandbox else UnconfiguredSmsSender()
+
+
+def create_app(settings: Settings, *, sms: SmsSender | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The global fallback lets request tasks, which do not inherit the lifespan task's
         # context variables, reach the connections opened here.
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            keyring = Keyring(settings.secret_key)
+            try:
+                async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                    await keyring.ensure_signing_key()
+            except (BaseORMException, OSError, TimeoutError):
+                # Serve anyway: /readyz reports the outage, and the keyring loads (or creates
+                # the first key) on the first token operation once the database answers.
+                logger.warning("database unavailable at start; signing keys load later")
+            app.state.services = Services(
+                tokens=TokenService(keyring, settings.issuer),
+                sms=sms or _default_sms(settings),
+                secret_key=settings.secret_key,
+                sandbox=settings.is_sandbox,
+                allowed_countries=settings.allowed_countries,
+            )
             yield
 
-    graphql = GraphQLEndpoint(settings)
+    graphql = AuthenticationMiddleware(
+        GraphQLEndpoint(settings), backend=BearerTokenBackend(), on_error=refuse_token
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 
 from resolvers.context import RequestContext
 from schema import build_schema
+from server.authentication import principal_of
 from server.settings import Settings
 
 
@@ -48,4 +49,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(request_id=request.state.request_id)
+        return RequestContext(
+            request_id=request.state.request_id,
+            principal=principal_of(request),
+            services=request.app.state.services,
+        )

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import phonenumbers
+
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
 # configuration can never sign or encrypt anything real.
 SANDBOX_SECRET_KEY = "sandbox-only-secret-key-never-use-in-production"  # noqa: S105
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite://var/scorelink.sqlite3"
+DEFAULT_ISSUER = "http://127.0.0.1:8000"
+# Where ScoreLink operates: mainland China, Hong Kong, Macau and South-East Asia.
+DEFAULT_COUNTRIES = "CN,HK,MO,SG,MY,TH,ID,PH,VN"
 
 
 class ConfigError(Exception):
@@ -46,6 +51,8 @@ class Settings:
     log_level: str
     secret_key: str
     model_dir: Path
+    issuer: str
+    allowed_countries: tuple[str, ...]
 
     @property
     def is_sandbox(self) -> bool:
@@ -66,6 +73,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=_log_level(env.get("SCORELINK_LOG_LEVEL", "INFO")),
         secret_key=secret_key,
         model_dir=Path(env.get("SCORELINK_MODEL_DIR", "var/models")),
+        issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
+        allowed_countries=_countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
     )
 
 
@@ -134,6 +143,26 @@ def _log_level(raw: str) -> str:
         allowed = "DEBUG, INFO, WARNING, ERROR, CRITICAL"
         raise ConfigError("SCORELINK_LOG_LEVEL", f"must be one of {allowed} (got {raw!r})")
     return level
+
+
+def _issuer(raw: str) -> str:
+    issuer = raw.strip().rstrip("/")
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError("SCORELINK_ISSUER", f"must be an http(s) URL (got {raw!r})")
+    return issuer
+
+
+def _countries(raw: str) -> tuple[str, ...]:
+    codes = tuple(code.strip().upper() for code in raw.split(",") if code.strip())
+    supported = phonenumbers.SUPPORTED_REGIONS
+    unknown = [code for code in codes if code not in supported]
+    if not codes or unknown:
+        raise ConfigError(
+            "SCORELINK_ALLOWED_COUNTRIES",
+            f"must be comma-separated ISO country codes (unknown: {', '.join(unknown) or raw!r})",
+        )
+    return codes
 
 
 def _secret_key(raw: str | None, environment: Environment) -> str:

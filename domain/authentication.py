@@ -1,0 +1,53 @@
+"""Turn a verified access token into a principal, checking what may have changed since issue.
+
+Runs on every request: a suspended partner, a revoked partner token or a logged-out person
+session stops working on the next request, not when the token expires.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from consent.catalog import PartnerType
+from domain.models import Partner, PartnerStatus, RefreshToken, RevokedToken
+from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
+from domain.tokens import InvalidToken, TokenKind, TokenService, VerifiedToken
+
+
+async def authenticate(tokens: TokenService, bearer_token: str) -> Principal:
+    verified = await tokens.verify(bearer_token)
+    if verified.kind is TokenKind.PARTNER:
+        return await _partner_principal(verified)
+    return await _person_principal(verified)
+
+
+def _uuid_claim(verified: VerifiedToken, name: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(verified.claims[name]))
+    except (KeyError, ValueError):
+        raise InvalidToken(f"token lacks a valid {name} claim") from None
+
+
+async def _partner_principal(verified: VerifiedToken) -> PartnerPrincipal:
+    partner_id = _uuid_claim(verified, "partner_id")
+    partner = await Partner.get_or_none(id=partner_id)
+    if partner is None or partner.client_id != verified.subject:
+        raise InvalidToken("token names an unknown partner")
+    if partner.status is not PartnerStatus.ACTIVE:
+        raise InvalidToken("partner is suspended")
+    if await RevokedToken.exists(jti=verified.jti):
+        raise InvalidToken("token has been revoked")
+    return PartnerPrincipal(
+        partner_id=partner.id, partner_type=PartnerType(partner.type), client_id=partner.client_id
+    )
+
+
+async def _person_principal(verified: VerifiedToken) -> PersonPrincipal:
+    person_id = _uuid_claim(verified, "sub")
+    session_id = _uuid_claim(verified, "sid")
+    live = await RefreshToken.exists(
+        family_id=session_id, person_id=person_id, revoked_at__isnull=True
+    )
+    if not live:
+        raise InvalidToken("session has ended")
+    return PersonPrincipal(person_id=person_id, session_id=session_id)

@@ -1,0 +1,30 @@
+"""Who is asking: the authenticated party a request acts for, decided before any authorisation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from consent.catalog import PartnerType
+
+
+@dataclass(frozen=True)
+class PersonPrincipal:
+    person_id: uuid.UUID
+    # The refresh-token family this sign-in belongs to; logout revokes it for every token.
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PartnerPrincipal:
+    partner_id: uuid.UUID
+    partner_type: PartnerType
+    client_id: str
+
+
+@dataclass(frozen=True)
+class Anonymous:
+    pass
+
+
+Principal = PersonPrincipal | PartnerPrincipal | Anonymous

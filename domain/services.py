@@ -1,0 +1,19 @@
+"""The long-lived collaborators a request's use cases need, built once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.sms import SmsSender
+from domain.tokens import TokenService
+
+
+@dataclass(frozen=True)
+class Services:
+    tokens: TokenService
+    sms: SmsSender
+    # Derives keys for hashing login codes and other short secrets.
+    secret_key: str
+    # Sandbox-only conveniences (fixed persona login codes) exist only when this is true.
+    sandbox: bool
+    allowed_countries: tuple[str, ...]

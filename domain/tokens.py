@@ -1,0 +1,178 @@
+"""Access tokens: ES256-signed JWTs for people and partners (RFC 9068 shape), issued and checked.
+
+Verification is strict by construction: one algorithm, a required `kid` looked up in the
+keyring and never guessed, essential `iss`, `aud`, `exp`, `sub` and `jti`, and at most
+`LEEWAY_SECONDS` of clock skew.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from joserfc import jws, jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwt import JWTClaimsRegistry
+
+from consent.catalog import PartnerType
+from domain.signing_keys import ALGORITHM, Keyring
+
+PERSON_TOKEN_LIFETIME = timedelta(minutes=15)
+PARTNER_TOKEN_LIFETIME = timedelta(minutes=10)
+LONGEST_TOKEN_LIFETIME = max(PERSON_TOKEN_LIFETIME, PARTNER_TOKEN_LIFETIME)
+LEEWAY_SECONDS = 60
+AUDIENCE = "scorelink-api"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type, not a secret
+MAX_TOKEN_LENGTH = 4096
+
+
+class TokenKind(enum.StrEnum):
+    PERSON = "person"
+    PARTNER = "partner"
+
+
+class InvalidToken(Exception):
+    """The bearer token cannot be trusted; the message is safe to show the caller."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: str
+    expires_at: datetime
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    kind: TokenKind
+    subject: str
+    jti: str
+    expires_at: datetime
+    claims: dict[str, Any]
+
+
+class TokenService:
+    def __init__(
+        self,
+        keyring: Keyring,
+        issuer: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._keyring = keyring
+        self._issuer = issuer
+        self._clock = clock
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer
+
+    async def issue_person_token(self, person_id: uuid.UUID, session_id: uuid.UUID) -> IssuedToken:
+        return await self._issue(
+            PERSON_TOKEN_LIFETIME,
+            {"sub": str(person_id), "kind": TokenKind.PERSON.value, "sid": str(session_id)},
+        )
+
+    async def issue_partner_token(
+        self, partner_id: uuid.UUID, partner_type: PartnerType, client_id: str
+    ) -> IssuedToken:
+        return await self._issue(
+            PARTNER_TOKEN_LIFETIME,
+            {
+                "sub": client_id,
+                "client_id": client_id,
+                "kind": TokenKind.PARTNER.value,
+                "partner_id": str(partner_id),
+                "partner_type": partner_type.value,
+            },
+        )
+
+    async def _issue(self, lifetime: timedelta, claims: dict[str, Any]) -> IssuedToken:
+        now = self._clock()
+        expires_at = now + lifetime
+        jti = secrets.token_urlsafe(16)
+        signing = await self._keyring.signing_key()
+        header = {"alg": ALGORITHM, "kid": signing.kid, "typ": TOKEN_TYPE}
+        payload = {
+            **claims,
+            "iss": self._issuer,
+            "aud": AUDIENCE,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int(expires_at.timestamp()),
+            "jti": jti,
+        }
+        token = jwt.encode(header, payload, signing.key, algorithms=[ALGORITHM])
+        return IssuedToken(token, jti, expires_at, int(lifetime.total_seconds()))
+
+    async def verify(self, token: str) -> VerifiedToken:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken("token is too long")
+        header = self._header_of(token)
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"token must be signed with {ALGORITHM}")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("token has no key id")
+        await self._keyring.refresh_if_stale(kid)
+        version = self._keyring.verification_key(kid)
+        if version is None:
+            raise InvalidToken("token is signed with an unknown or retired key")
+        try:
+            decoded = jwt.decode(token, version.key, algorithms=[ALGORITHM])
+        except BadSignatureError:
+            raise InvalidToken("token signature is invalid") from None
+        except JoseError:
+            raise InvalidToken("token is malformed") from None
+        claims = decoded.claims
+        self._validate_claims(claims)
+        try:
+            kind = TokenKind(str(claims.get("kind")))
+        except ValueError:
+            raise InvalidToken("token is of an unknown kind") from None
+        return VerifiedToken(
+            kind=kind,
+            subject=claims["sub"],
+            jti=claims["jti"],
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            claims=claims,
+        )
+
+    @staticmethod
+    def _header_of(token: str) -> dict[str, Any]:
+        try:
+            return dict(jws.extract_compact(token.encode()).protected)
+        except (JoseError, ValueError, UnicodeError):
+            raise InvalidToken("token is malformed") from None
+
+    def _validate_claims(self, claims: dict[str, Any]) -> None:
+        registry = JWTClaimsRegistry(
+            now=int(self._clock().timestamp()),
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": self._issuer},
+            aud={"essential": True, "value": AUDIENCE},
+            exp={"essential": True},
+            sub={"essential": True},
+            jti={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError:
+            raise InvalidToken("token has expired") from None
+        except MissingClaimError as exc:
+            raise InvalidToken(f"token lacks a required claim: {exc.description}") from None
+        except InvalidClaimError as exc:
+            raise InvalidToken(f"token has an invalid claim: {exc.description}") from None
+        except JoseError:
+            raise InvalidToken("token claims are invalid") from None
