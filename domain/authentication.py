@@ -15,10 +15,20 @@ from domain.tokens import InvalidToken, TokenKind, TokenService, VerifiedToken
 
 
 async def authenticate(tokens: TokenService, bearer_token: str) -> Principal:
+    return (await live_token(tokens, bearer_token))[1]
+
+
+async def live_token(tokens: TokenService, bearer_token: str) -> tuple[VerifiedToken, Principal]:
+    """Verify the token and check it is still honoured right now; raise `InvalidToken` if not."""
     verified = await tokens.verify(bearer_token)
     if verified.kind is TokenKind.PARTNER:
-        return await _partner_principal(verified)
-    return await _person_principal(verified)
+        return verified, await _partner_principal(verified)
+    return verified, await _person_principal(verified)
+
+
+async def revoke_partner_token(verified: VerifiedToken) -> None:
+    """Refuse this token from now on; the row can go once the token would have expired."""
+    await RevokedToken.get_or_create(jti=verified.jti, defaults={"expires_at": verified.expires_at})
 
 
 def _uuid_claim(verified: VerifiedToken, name: str) -> uuid.UUID:

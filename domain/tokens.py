@@ -26,12 +26,15 @@ from joserfc.errors import (
 from joserfc.jwt import JWTClaimsRegistry
 
 from consent.catalog import PartnerType
-from domain.signing_keys import ALGORITHM, Keyring
+from domain.signing_keys import ALGORITHM, Keyring, KeyVersion
 
 PERSON_TOKEN_LIFETIME = timedelta(minutes=15)
 PARTNER_TOKEN_LIFETIME = timedelta(minutes=10)
-LONGEST_TOKEN_LIFETIME = max(PERSON_TOKEN_LIFETIME, PARTNER_TOKEN_LIFETIME)
 LEEWAY_SECONDS = 60
+# A key replaced by rotation keeps verifying until every token it signed has expired.
+ROTATED_KEY_GRACE = max(PERSON_TOKEN_LIFETIME, PARTNER_TOKEN_LIFETIME) + timedelta(
+    seconds=LEEWAY_SECONDS
+)
 AUDIENCE = "scorelink-api"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type, not a secret
 MAX_TOKEN_LENGTH = 4096
@@ -78,16 +81,30 @@ class TokenService:
     def issuer(self) -> str:
         return self._issuer
 
+    @property
+    def keyring(self) -> Keyring:
+        return self._keyring
+
     async def issue_person_token(self, person_id: uuid.UUID, session_id: uuid.UUID) -> IssuedToken:
-        return await self._issue(
+        return self._issue(
+            await self._keyring.signing_key(),
             PERSON_TOKEN_LIFETIME,
             {"sub": str(person_id), "kind": TokenKind.PERSON.value, "sid": str(session_id)},
         )
 
-    async def issue_partner_token(
-        self, partner_id: uuid.UUID, partner_type: PartnerType, client_id: str
+    async def signing_key(self) -> KeyVersion:
+        """The current key, for callers that must then sign synchronously (authlib's grant)."""
+        return await self._keyring.signing_key()
+
+    def issue_partner_token(
+        self,
+        signing: KeyVersion,
+        partner_id: uuid.UUID,
+        partner_type: PartnerType,
+        client_id: str,
     ) -> IssuedToken:
-        return await self._issue(
+        return self._issue(
+            signing,
             PARTNER_TOKEN_LIFETIME,
             {
                 "sub": client_id,
@@ -98,11 +115,12 @@ class TokenService:
             },
         )
 
-    async def _issue(self, lifetime: timedelta, claims: dict[str, Any]) -> IssuedToken:
+    def _issue(
+        self, signing: KeyVersion, lifetime: timedelta, claims: dict[str, Any]
+    ) -> IssuedToken:
         now = self._clock()
         expires_at = now + lifetime
         jti = secrets.token_urlsafe(16)
-        signing = await self._keyring.signing_key()
         header = {"alg": ALGORITHM, "kid": signing.kid, "typ": TOKEN_TYPE}
         payload = {
             **claims,

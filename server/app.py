@@ -24,6 +24,13 @@ from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
+from server.oauth import (
+    introspection_endpoint,
+    jwks_endpoint,
+    metadata_endpoint,
+    revocation_endpoint,
+    token_endpoint,
+)
 from server.request_context import RequestContextMiddleware
 from server.settings import Settings
 
@@ -65,6 +72,11 @@ def create_app(settings: Settings, *, sms: SmsSender | None = None) -> Starlette
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/oauth/revoke", revocation_endpoint, methods=["POST"]),
+            Route("/oauth/introspect", introspection_endpoint, methods=["POST"]),
+            Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
+            Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(RequestContextMiddleware)],
         exception_handlers={HTTPException: http_error, Exception: unexpected_error},

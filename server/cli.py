@@ -15,6 +15,8 @@ from tortoise.context import TortoiseContext
 from domain.errors import DomainError
 from domain.partners import list_partners, parse_partner_type, register_partner, suspend_partner
 from domain.sandbox import sandbox_data_present, seed_sandbox
+from domain.signing_keys import Keyring
+from domain.tokens import ROTATED_KEY_GRACE
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
 
@@ -122,6 +124,18 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        keyring = Keyring(settings.secret_key)
+        await keyring.ensure_signing_key()
+        kid = await keyring.rotate(ROTATED_KEY_GRACE)
+        print(f"new signing key: {kid}")
+        print(f"older keys verify for {ROTATED_KEY_GRACE} more, then retire")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorelink", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -144,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     suspend = partner_commands.add_parser("suspend", help="stop all reads by a partner")
     suspend.add_argument("partner", help="partner id or client id")
     suspend.set_defaults(handler=_partners_suspend)
+
+    keys = commands.add_parser("keys", help="token signing keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser(
+        "rotate", help="add a new signing key; older ones verify until their tokens expire"
+    ).set_defaults(handler=_keys_rotate)
 
     sandbox = commands.add_parser("sandbox", help="sandbox environment data")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)

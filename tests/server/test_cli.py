@@ -9,7 +9,7 @@ import pytest
 from tortoise.context import TortoiseContext
 
 from domain.credentials import verify_client_secret
-from domain.models import Partner, PartnerStatus, Person
+from domain.models import Partner, PartnerStatus, Person, SigningKey
 from server.cli import main
 from server.database import tortoise_config
 
@@ -144,3 +144,26 @@ def test_production_refuses_to_serve_a_database_with_sandbox_data(
     monkeypatch.setenv("SCORELINK_SECRET_KEY", STRONG_KEY)
     assert main(["serve", "--port", "1"]) == 2
     assert "holds sandbox partners or personas" in capsys.readouterr().err
+
+
+def test_keys_rotate_adds_a_signing_key_and_schedules_the_old_ones_to_retire(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["keys", "rotate"]) == 0
+    first_kid = re.search(r"new signing key: (\S+)", capsys.readouterr().out)
+    assert main(["keys", "rotate"]) == 0
+    second_kid = re.search(r"new signing key: (\S+)", capsys.readouterr().out)
+    assert first_kid
+    assert second_kid
+
+    async def keys() -> list[SigningKey]:
+        async with TortoiseContext() as orm:
+            await orm.init(config=tortoise_config(database_url))
+            return await SigningKey.all().order_by("created_at")
+
+    rows = asyncio.run(keys())
+    active = [row.kid for row in rows if row.retires_at is None]
+    assert active == [second_kid.group(1)], "exactly one key signs: the newest"
+    retiring = [row for row in rows if row.retires_at is not None]
+    assert len(retiring) == len(rows) - 1 >= 2
+    assert all(row.retires_at and row.retires_at > row.created_at for row in retiring)
