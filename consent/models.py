@@ -30,6 +30,24 @@ class GrantStatus(enum.StrEnum):
     REVOKED = "REVOKED"
 
 
+class PartnerSubject(Model):
+    """The pairwise id under which one person appears to one partner, and to no other."""
+
+    id = fields.UUIDField(primary_key=True)
+    partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Partner", related_name="subjects", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="partner_subjects", on_delete=fields.CASCADE
+    )
+    subject_id = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "partner_subject"
+        unique_together = (("partner", "person"),)
+
+
 class ConsentRequest(Model):
     """A partner's ask, waiting for a person (who may not have registered yet)."""
 
@@ -103,7 +121,9 @@ class AccessLogEntry(Model):
     scopes_returned: fields.JSONField[list[str]] = fields.JSONField(default=list)
     scopes_denied: fields.JSONField[list[str]] = fields.JSONField(default=list)
     request_id = fields.CharField(max_length=64, null=True)
-    prev_hash = fields.CharField(max_length=64)
+    # Unique, so two writers racing from the same chain head cannot fork the chain: the
+    # second insert fails and its read is retried on the new head.
+    prev_hash = fields.CharField(max_length=64, unique=True)
     entry_hash = fields.CharField(max_length=64, unique=True)
 
     class Meta:

@@ -94,6 +94,9 @@ class LinkedAccount(Model):
     provider = fields.CharField(max_length=64)
     status = fields.CharEnumField(LinkStatus, max_length=16, default=LinkStatus.PENDING)
     failure_reason = fields.CharField(max_length=500, null=True)
+    # The provider's data normalised into a scoring_engine record (its `to_mapping()` form).
+    normalised_record: fields.JSONField[dict[str, object] | None] = fields.JSONField(null=True)
+    account_created = fields.DateField(null=True)
     linked_at = fields.DatetimeField(null=True)
     last_synced_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -120,10 +123,12 @@ class ScoreReport(Model):
     # sha256 of the canonical model inputs: with the model version it replays the report exactly.
     input_hash = fields.CharField(max_length=64)
     computed_at = fields.DatetimeField()
+    # Exactly one report per person is current; the rest are its score history.
+    is_current = fields.BooleanField(default=True)
 
     class Meta:
         table = "score_report"
-        indexes = (("person_id", "computed_at"),)
+        indexes = (("person_id", "computed_at"), ("person_id", "is_current"))
 
 
 class LoginCode(Model):
