@@ -21,9 +21,12 @@ from postgres_cluster import ClusterUnavailable, PostgresCluster, start_cluster
 from starlette.applications import Starlette
 from tortoise.context import TortoiseContext
 
+from domain.sms import OutboxSmsSender
 from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
+
+pytest_plugins = ["login_support"]
 
 BACKENDS = ("sqlite", "postgres")
 _database_numbers = itertools.count()
@@ -127,8 +130,14 @@ async def orm(database_url: str) -> AsyncIterator[TortoiseContext]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Starlette:
-    return create_app(settings)
+def sms_outbox() -> OutboxSmsSender:
+    """Where the app's text messages go in tests, so a test can read the code it was sent."""
+    return OutboxSmsSender()
+
+
+@pytest.fixture
+def app(settings: Settings, sms_outbox: OutboxSmsSender) -> Starlette:
+    return create_app(settings, sms=sms_outbox)
 
 
 @pytest.fixture

@@ -1,0 +1,54 @@
+"""Sandbox test personas sign in with a fixed code; production has no such path."""
+
+from __future__ import annotations
+
+import pytest
+from login_support import FakeClock, LoginFactory, codes
+
+from domain.login import (
+    SANDBOX_PERSONA_CODE,
+    ResendTooSoon,
+    SignedIn,
+    TooManyAttempts,
+    WrongCode,
+)
+from domain.sandbox import TEST_PERSONAS
+
+PERSONA = TEST_PERSONAS[0].phone
+
+
+async def test_a_persona_signs_in_with_the_fixed_code_in_the_sandbox(login: LoginFactory) -> None:
+    phone_login = login(sandbox=True)
+    await phone_login.request_code(PERSONA)
+    assert login.last_code_to(PERSONA) == SANDBOX_PERSONA_CODE
+    signed_in = await phone_login.verify_code(PERSONA, SANDBOX_PERSONA_CODE)
+    assert isinstance(signed_in, SignedIn)
+    assert signed_in.session.person.is_sandbox is True
+
+
+async def test_the_fixed_code_does_not_exist_in_production(login: LoginFactory) -> None:
+    phone_login = login(sandbox=False, new_code=codes("135790"))
+    await phone_login.request_code(PERSONA)
+    assert login.last_code_to(PERSONA) == "135790"
+    with pytest.raises(WrongCode):
+        await phone_login.verify_code(PERSONA, SANDBOX_PERSONA_CODE)
+    signed_in = await phone_login.verify_code(PERSONA, "135790")
+    assert signed_in.session.person.is_sandbox is False
+
+
+async def test_only_personas_get_the_fixed_code(login: LoginFactory) -> None:
+    phone_login = login(sandbox=True, new_code=codes("135790"))
+    await phone_login.request_code("+8613912345678")
+    assert login.last_code_to("+8613912345678") == "135790"
+
+
+async def test_personas_obey_the_other_rules(login: LoginFactory, clock: FakeClock) -> None:
+    phone_login = login(sandbox=True)
+    await phone_login.request_code(PERSONA)
+    with pytest.raises(ResendTooSoon):
+        await phone_login.request_code(PERSONA)
+    for _ in range(5):
+        with pytest.raises(WrongCode):
+            await phone_login.verify_code(PERSONA, "000000")
+    with pytest.raises(TooManyAttempts):
+        await phone_login.verify_code(PERSONA, SANDBOX_PERSONA_CODE)
