@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
 
+from tortoise.transactions import in_transaction
+
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import Person, RefreshToken
@@ -71,22 +73,25 @@ class Sessions:
     async def refresh(self, refresh_token: str) -> Session:
         """Trade a refresh token for a new pair in the same session; the old one is spent."""
         now = self._clock()
-        presented = await RefreshToken.get_or_none(token_hash=_hash(refresh_token))
-        if presented is None or presented.revoked_at is not None:
-            raise InvalidRefreshToken("this refresh token is not valid")
-        if presented.used_at is not None:
+        async with in_transaction():
+            # The row lock makes a second presentation of the same token wait until the first
+            # has stored its successor, so the reuse it then detects revokes that one too.
+            presented = await RefreshToken.select_for_update().get_or_none(
+                token_hash=_hash(refresh_token)
+            )
+            if presented is None or presented.revoked_at is not None:
+                raise InvalidRefreshToken("this refresh token is not valid")
+            reused = presented.used_at is not None
+            if not reused:
+                if presented.expires_at <= now:
+                    raise InvalidRefreshToken("this refresh token has expired; sign in again")
+                presented.used_at = now
+                await presented.save(update_fields=["used_at"])
+                person = await presented.person
+                successor = await self._store_refresh_token(person, presented.family_id)
+        if reused:
             await self._reject_reuse(presented)
-        if presented.expires_at <= now:
-            raise InvalidRefreshToken("this refresh token has expired; sign in again")
-        # The conditional update is the single point of truth when two requests present the
-        # same token at once: exactly one wins, and the other is treated as reuse.
-        spent = await RefreshToken.filter(
-            id=presented.id, used_at__isnull=True, revoked_at__isnull=True
-        ).update(used_at=now)
-        if spent != 1:
-            await self._reject_reuse(presented)
-        person = await presented.person
-        return await self._issue(person, presented.family_id)
+        return await self._session(person, presented.family_id, successor)
 
     async def end(self, refresh_token: str) -> None:
         """Log out: revoke the whole session, so its access tokens fail on the next request."""
@@ -108,16 +113,22 @@ class Sessions:
         )
 
     async def _issue(self, person: Person, family_id: uuid.UUID) -> Session:
+        refresh_token = await self._store_refresh_token(person, family_id)
+        return await self._session(person, family_id, refresh_token)
+
+    async def _store_refresh_token(self, person: Person, family_id: uuid.UUID) -> str:
         now = self._clock()
         refresh_token = secrets.token_urlsafe(32)
-        expires_at = now + REFRESH_TOKEN_LIFETIME
         await RefreshToken.create(
             family_id=family_id,
             person=person,
             token_hash=_hash(refresh_token),
             created_at=now,
-            expires_at=expires_at,
+            expires_at=now + REFRESH_TOKEN_LIFETIME,
         )
+        return refresh_token
+
+    async def _session(self, person: Person, family_id: uuid.UUID, refresh_token: str) -> Session:
         access_token = await self._tokens.issue_person_token(person.id, family_id)
         return Session(
             person, access_token, refresh_token, int(REFRESH_TOKEN_LIFETIME.total_seconds())
