@@ -1,0 +1,162 @@
+"""Reason codes: why a score is not higher, in words a person and a regulator can read.
+
+Codes are stable: once published a code keeps its meaning, so partners can act on it and old
+reports stay readable. A model picks up to four per report, ranked by points lost against
+the best attribute of each characteristic; reasons that share a code (every feature of an
+unlinked source) pool their points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring_engine.features import SOURCE_OF_FEATURE
+
+Array = NDArray[np.float64]
+
+MAX_REASONS = 4
+MIN_POINTS_LOST = 0.5
+"""Below half a point a characteristic did not visibly cost anything: not a reason."""
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    code: str
+    text_en: str
+    text_zh: str
+
+
+def _catalogue(*rows: tuple[str, str, str]) -> dict[str, ReasonCode]:
+    return {code: ReasonCode(code, en, zh) for code, en, zh in rows}
+
+
+CATALOGUE: dict[str, ReasonCode] = _catalogue(
+    ("R01", "Social media account history is short", "社交媒体账户使用时间较短"),
+    ("R02", "Small social media audience", "社交媒体关注者较少"),
+    ("R03", "Balance of followers to accounts followed", "关注者与关注数的比例"),
+    ("R04", "Level of social media posting", "社交媒体发帖频率"),
+    ("R05", "Few months with social media activity", "社交媒体活跃月份较少"),
+    ("R06", "Social media account is not verified", "社交媒体账户未认证"),
+    ("R10", "Online shopping account history is short", "网购账户使用时间较短"),
+    ("R11", "Few online orders per month", "每月网购订单较少"),
+    ("R12", "Low monthly online spending", "每月网购消费较低"),
+    ("R13", "Monthly spending varies widely", "每月消费波动较大"),
+    ("R14", "Few months with online purchases", "有网购记录的月份较少"),
+    ("R15", "High share of returned orders", "退货比例较高"),
+    ("R16", "Instalments not always paid on time", "分期付款未能全部按时还款"),
+    ("R17", "Late instalment payments", "存在逾期分期付款"),
+    ("R18", "Number of delivery addresses", "收货地址数量"),
+    ("R19", "Frequent changes of delivery address", "收货地址变更频繁"),
+    ("R20", "No social media account linked", "未关联社交媒体账户"),
+    ("R21", "No online shopping account linked", "未关联网购账户"),
+    ("R22", "No instalment repayment history", "无分期还款记录"),
+    ("R23", "No online spending in the last 12 months", "近12个月无网购消费"),
+)
+
+_FEATURE_CODE: dict[str, str] = {
+    "social_linked": "R20",
+    "social_account_age_months": "R01",
+    "social_followers_log": "R02",
+    "social_follow_ratio_log": "R03",
+    "social_posts_per_month": "R04",
+    "social_active_months": "R05",
+    "social_verified": "R06",
+    "ecommerce_linked": "R21",
+    "ecommerce_account_age_months": "R10",
+    "ecommerce_orders_per_month": "R11",
+    "ecommerce_spend_per_month_log": "R12",
+    "ecommerce_spend_volatility": "R13",
+    "ecommerce_active_months": "R14",
+    "ecommerce_return_rate": "R15",
+    "ecommerce_on_time_rate": "R16",
+    "ecommerce_late_instalments": "R17",
+    "ecommerce_delivery_addresses": "R18",
+    "ecommerce_address_changes": "R19",
+}
+_SOURCE_CODE = {"social": "R20", "ecommerce": "R21"}
+# Features that can be missing although their source is linked: 0/0 ratios.
+_MISSING_CODE = {"ecommerce_on_time_rate": "R22", "ecommerce_spend_volatility": "R23"}
+# Having linked an account is never a reason for a lower score, whatever its points.
+_NOT_A_REASON_WHEN_LINKED = frozenset({"social_linked", "ecommerce_linked"})
+_SOURCE_LINKED_BY = {
+    "social": "social_account_age_months",
+    "ecommerce": "ecommerce_account_age_months",
+}
+
+
+def column_reason(column: str, missing: bool) -> ReasonCode:
+    """Reason for a characteristic of a model trained on a table: not in the catalogue, so
+    the code is derived from the column name and stays stable for that model."""
+    if missing:
+        return ReasonCode(f"X:{column}:missing", f"No value for {column}", f"{column} 无数据")
+    return ReasonCode(f"X:{column}", f"Value of {column}", f"{column} 的取值")
+
+
+class ReasonBook:
+    """Reason codes of one model's characteristics, laid out for vectorised look-up.
+
+    Each characteristic has three states: value present, missing with its source linked,
+    missing because its source is not linked.
+    """
+
+    def __init__(self, features: Sequence[str]) -> None:
+        codes: dict[str, ReasonCode] = {}
+        table = []
+        for name in features:
+            states = self._states(name)
+            for reason in states:
+                codes.setdefault(reason.code, reason)
+            table.append(states)
+        self.codes: tuple[ReasonCode, ...] = tuple(codes.values())
+        position = {reason.code: i for i, reason in enumerate(self.codes)}
+        self.index = np.array([[position[r.code] for r in states] for states in table])
+        self.index = self.index.reshape(len(features), 3).astype(np.intp)
+        self.linked_by = np.array(
+            [self._linked_by(name, features) for name in features], dtype=np.intp
+        )
+        self.link_flags = np.array([name in _NOT_A_REASON_WHEN_LINKED for name in features])
+
+    @staticmethod
+    def _states(name: str) -> tuple[ReasonCode, ReasonCode, ReasonCode]:
+        if name not in _FEATURE_CODE:
+            present, missing = column_reason(name, False), column_reason(name, True)
+            return present, missing, missing
+        source = _SOURCE_CODE[SOURCE_OF_FEATURE[name]]
+        missing_code = _MISSING_CODE.get(name, source)
+        return CATALOGUE[_FEATURE_CODE[name]], CATALOGUE[missing_code], CATALOGUE[source]
+
+    @staticmethod
+    def _linked_by(name: str, features: Sequence[str]) -> int:
+        # -1: no source column, so a missing value is never blamed on an unlinked source.
+        column = _SOURCE_LINKED_BY.get(SOURCE_OF_FEATURE.get(name, ""))
+        return features.index(column) if column in features else -1
+
+    def principal(
+        self, values: Array, points_lost: Array, limit: int = MAX_REASONS
+    ) -> list[tuple[ReasonCode, ...]]:
+        """Top reasons per row, most points lost first.
+
+        values: the characteristics' values, (n, k), NaN when missing.
+        points_lost: points below the best attribute of each characteristic, (n, k).
+        """
+        n, k = values.shape
+        missing = np.isnan(values)
+        linked_column = np.where(self.linked_by >= 0, self.linked_by, 0)
+        unlinked = np.isnan(values[:, linked_column]) & (self.linked_by >= 0)
+        state = missing.astype(np.intp) + (missing & unlinked)
+        code = self.index[np.arange(k), state]
+        points_lost = np.where(self.link_flags & (values == 1.0), 0.0, points_lost)
+        pooled = np.zeros((n, len(self.codes)))
+        np.add.at(pooled, (np.repeat(np.arange(n), k), code.ravel()), points_lost.ravel())
+        # Stable sort on (-points, code order) keeps reports identical between runs.
+        top = np.argsort(-pooled, axis=1, kind="stable")[:, :limit]
+        top_points = np.take_along_axis(pooled, top, axis=1)
+        keep = top_points >= MIN_POINTS_LOST
+        return [
+            tuple(self.codes[c] for c, ok in zip(row, row_keep, strict=True) if ok)
+            for row, row_keep in zip(top.tolist(), keep.tolist(), strict=True)
+        ]

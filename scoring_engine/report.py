@@ -1,0 +1,128 @@
+"""Score reports: what a person sees and partners may be shown, reproducible from inputs.
+
+A report records the model version and the sha256 of its canonical inputs, so any report can
+be recomputed and explained later: same inputs and same version give the same report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import orjson
+
+from scoring_engine.features import batch_of, feature_matrix, sufficient_mask
+from scoring_engine.model import LoadedModel
+from scoring_engine.reason_codes import ReasonCode
+from scoring_engine.records import ApplicantData
+from scoring_engine.scaling import GRADES
+
+
+class ReportStatus(StrEnum):
+    READY = "READY"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """One report. Grade, score, probability and reasons are None/empty unless READY."""
+
+    status: ReportStatus
+    grade: str | None
+    score: int | None
+    default_probability: float | None
+    reasons: tuple[ReasonCode, ...]
+    model_version: str
+    input_hash: str
+    data_sources: tuple[str, ...]
+    computed_at: datetime
+
+    def to_mapping(self) -> dict[str, Any]:
+        """JSON-safe form for storage."""
+        return {
+            "status": self.status.value,
+            "grade": self.grade,
+            "score": self.score,
+            "default_probability": self.default_probability,
+            "reasons": [
+                {"code": r.code, "text_en": r.text_en, "text_zh": r.text_zh} for r in self.reasons
+            ],
+            "model_version": self.model_version,
+            "input_hash": self.input_hash,
+            "data_sources": list(self.data_sources),
+            "computed_at": self.computed_at.isoformat(),
+        }
+
+
+def input_hash(data: ApplicantData) -> str:
+    """sha256 of the canonical JSON of the inputs (sorted keys, ISO dates)."""
+    return hashlib.sha256(orjson.dumps(data.to_mapping(), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def score(
+    model: LoadedModel,
+    data: ApplicantData,
+    computed_at: datetime | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> ScoreResult:
+    """Report for one person. ``computed_at`` wins over ``clock`` when both are given."""
+    return score_batch(model, [data], computed_at, clock)[0]
+
+
+def score_batch(
+    model: LoadedModel,
+    applicants: Sequence[ApplicantData],
+    computed_at: datetime | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> list[ScoreResult]:
+    """Reports for many people in one vectorised pass, all stamped with the same time."""
+    if not model.config.scores_applicants:
+        raise ValueError(
+            f"model {model.version} was trained on table columns, not linked-account features"
+        )
+    when = computed_at or clock()
+    batch = batch_of(applicants)
+    ready = sufficient_mask(batch)
+    rows = np.flatnonzero(ready)
+    pd, reasons = model.predict(feature_matrix(batch.take(rows)))
+    scores = model.config.scaling.score(pd).tolist()
+    grades = model.config.cutoffs.grade_index(pd).tolist()
+    pd_list = pd.tolist()
+    results = []
+    position = 0
+    for data, is_ready in zip(applicants, ready.tolist(), strict=True):
+        if is_ready:
+            outcome = (
+                ReportStatus.READY,
+                GRADES[grades[position]],
+                scores[position],
+                pd_list[position],
+                reasons[position],
+            )
+            position += 1
+        else:
+            outcome = (ReportStatus.INSUFFICIENT_DATA, None, None, None, ())
+        status, grade, points, probability, why = outcome
+        results.append(
+            ScoreResult(
+                status=status,
+                grade=grade,
+                score=points,
+                default_probability=probability,
+                reasons=why,
+                model_version=model.version,
+                input_hash=input_hash(data),
+                data_sources=data.data_sources,
+                computed_at=when,
+            )
+        )
+    return results

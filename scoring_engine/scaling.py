@@ -1,0 +1,90 @@
+"""From probability of default to the 300-850 score and the A-D grade.
+
+Both are part of a model version's configuration, so a report can always be reproduced with
+the cut-offs that produced it even after the defaults change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Self
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Score = offset + factor * ln(good:bad odds), rounded and clipped.
+
+    Defaults: 600 points at 50:1 odds, 20 more points each time the odds double.
+    """
+
+    anchor_score: float = 600.0
+    anchor_odds: float = 50.0
+    points_to_double_odds: float = 20.0
+    minimum: int = 300
+    maximum: int = 850
+
+    @property
+    def factor(self) -> float:
+        return self.points_to_double_odds / math.log(2.0)
+
+    @property
+    def offset(self) -> float:
+        return self.anchor_score - self.factor * math.log(self.anchor_odds)
+
+    def score(self, default_probability: Array) -> NDArray[np.int64]:
+        """Scores for an array of PDs."""
+        pd = np.clip(default_probability, 1e-12, 1.0 - 1e-12)
+        raw = self.offset + self.factor * np.log((1.0 - pd) / pd)
+        return np.clip(np.rint(raw), self.minimum, self.maximum).astype(np.int64)
+
+    def to_mapping(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, float]) -> Self:
+        return cls(
+            anchor_score=float(raw["anchor_score"]),
+            anchor_odds=float(raw["anchor_odds"]),
+            points_to_double_odds=float(raw["points_to_double_odds"]),
+            minimum=int(raw["minimum"]),
+            maximum=int(raw["maximum"]),
+        )
+
+
+@dataclass(frozen=True)
+class GradeCutoffs:
+    """Upper PD bounds of grades A, B and C; everything at or above ``c`` is D."""
+
+    a: float = 0.02
+    b: float = 0.05
+    c: float = 0.10
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.a < self.b < self.c < 1.0:
+            raise ValueError(f"grade cut-offs must rise strictly within (0, 1): {self}")
+
+    @property
+    def bounds(self) -> Array:
+        return np.array([self.a, self.b, self.c])
+
+    def grade_index(self, default_probability: Array) -> NDArray[np.intp]:
+        """0 for A to 3 for D; a PD equal to a cut-off belongs to the worse grade."""
+        return np.searchsorted(self.bounds, default_probability, side="right").astype(np.intp)
+
+    def grade(self, default_probability: Array) -> list[str]:
+        return [GRADES[i] for i in self.grade_index(default_probability)]
+
+    def to_mapping(self) -> dict[str, float]:
+        return asdict(self)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, float]) -> Self:
+        return cls(a=float(raw["a"]), b=float(raw["b"]), c=float(raw["c"]))

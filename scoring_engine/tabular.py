@@ -1,0 +1,255 @@
+"""Training tables, and reading them from any CSV file with a good/bad outcome column.
+
+Column types are detected, not declared: a column is numeric when every non-missing cell
+parses as a finite number, categorical otherwise. A column that is numeric except for a few
+cells is an error rather than a guess (those cells are garbage, not categories). Missing
+cells are empty or one of ``MISSING_TOKENS``. Categories keep their most frequent levels and
+pool the rest as ``OTHER``; constant columns and free-text identifiers are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scoring_engine.binning import Kind
+from scoring_engine.features import APPLIES_IF, FEATURE_NAMES, RISK_DIRECTION
+
+Array = NDArray[np.float64]
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})
+OTHER = "(other)"
+MAX_LEVELS = 30
+MIN_LEVEL_SHARE = 0.01
+MOSTLY_NUMERIC = 0.9
+"""Share of parseable cells above which the rest are treated as garbage, not categories."""
+
+
+class TabularError(ValueError):
+    """The file cannot be used as a training or evaluation table; the message says why."""
+
+
+@dataclass(frozen=True)
+class TrainingTable:
+    """Features (n, F) with NaN for missing (categories as codes into ``categories``), the
+    outcome, and what the models need to know about each column."""
+
+    x: Array
+    bad: NDArray[np.bool_]
+    features: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    monotonic: tuple[int, ...] = ()
+    applies_if: dict[str, str] = field(default_factory=dict)
+    description: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def categorical(self) -> tuple[bool, ...]:
+        return tuple(kind == "categorical" for kind in self.kinds)
+
+
+def read_training_csv(path: Path, target: str, bad_value: str) -> TrainingTable:
+    """Read a CSV for training: detect column types and encode them."""
+    header, rows = _read_rows(path)
+    bad, kept_rows = _outcome(header, rows, target, bad_value)
+    features: list[str] = []
+    kinds: list[Kind] = []
+    columns: list[Array] = []
+    categories: dict[str, tuple[str, ...]] = {}
+    left_out: dict[str, str] = {}
+    for index, name in enumerate(header):
+        if name == target:
+            continue
+        cells = [rows[r][index] for r in kept_rows]
+        present = [c for c in cells if not _is_missing(c)]
+        if len(set(present)) <= 1:
+            left_out[name] = "constant"
+            continue
+        numbers, failures = _parse_numbers(cells)
+        if not failures:
+            features.append(name)
+            kinds.append("numeric")
+            columns.append(numbers)
+            continue
+        if len(present) - len(failures) >= MOSTLY_NUMERIC * len(present):
+            raise _garbage(name, cells, kept_rows, failures)
+        if len(set(present)) == len(present) and len(present) > MAX_LEVELS:
+            left_out[name] = "identifier (every value distinct)"
+            continue
+        levels = _levels(present)
+        categories[name] = levels
+        features.append(name)
+        kinds.append("categorical")
+        columns.append(_encode(cells, levels))
+    if not features:
+        raise TabularError("no usable feature column besides the target")
+    description = {
+        "source": "csv",
+        "path": str(path),
+        "target": target,
+        "bad_value": bad_value,
+        "rows": len(kept_rows),
+        "rows_without_target": len(rows) - len(kept_rows),
+        "bad_rate": float(bad.mean()),
+        "left_out": left_out,
+    }
+    x = np.column_stack(columns)
+    if set(features) == set(FEATURE_NAMES):
+        # An export of our own features: keep their order, directions and gates.
+        order = [features.index(name) for name in FEATURE_NAMES]
+        return TrainingTable(
+            x=x[:, order],
+            bad=bad,
+            features=FEATURE_NAMES,
+            kinds=tuple(kinds[i] for i in order),
+            monotonic=tuple(RISK_DIRECTION[name] for name in FEATURE_NAMES),
+            applies_if=APPLIES_IF,
+            description=description,
+        )
+    return TrainingTable(
+        x=x,
+        bad=bad,
+        features=tuple(features),
+        kinds=tuple(kinds),
+        categories=categories,
+        monotonic=(0,) * len(features),
+        description=description,
+    )
+
+
+def read_evaluation_csv(
+    path: Path,
+    target: str,
+    bad_value: str,
+    features: Sequence[str],
+    kinds: Sequence[Kind],
+    categories: dict[str, tuple[str, ...]],
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Read a CSV with a model's own feature columns, encoded the way it was trained."""
+    header, rows = _read_rows(path)
+    bad, kept_rows = _outcome(header, rows, target, bad_value)
+    absent = [name for name in features if name not in header]
+    if absent:
+        raise TabularError(f"the model needs columns that are not in the file: {absent}")
+    columns = []
+    for name, kind in zip(features, kinds, strict=True):
+        cells = [rows[r][header.index(name)] for r in kept_rows]
+        if kind == "numeric":
+            numbers, failures = _parse_numbers(cells)
+            if failures:
+                raise _garbage(name, cells, kept_rows, failures)
+            columns.append(numbers)
+        else:
+            columns.append(_encode(cells, categories[name]))
+    return np.column_stack(columns), bad
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError as error:
+        raise TabularError(f"no such file: {path}") from error
+    except UnicodeDecodeError as error:
+        raise TabularError(f"{path} is not a UTF-8 text file") from error
+    if "\x00" in text:
+        raise TabularError(f"{path} is binary, not a CSV file")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(text.splitlines(), dialect) if any(c.strip() for c in row)]
+    if not rows:
+        raise TabularError(f"{path} is empty")
+    header = [name.strip() for name in rows[0]]
+    if "" in header or len(set(header)) != len(header):
+        raise TabularError("the header row needs distinct, non-empty column names")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise TabularError(f"line {number} has {len(row)} values; the header has {len(header)}")
+    if len(rows) < 2:
+        raise TabularError(f"{path} has a header but no data rows")
+    return header, rows[1:]
+
+
+def _outcome(
+    header: list[str], rows: list[list[str]], target: str, bad_value: str
+) -> tuple[NDArray[np.bool_], list[int]]:
+    if target not in header:
+        raise TabularError(f"no column {target!r}; the columns are {', '.join(header)}")
+    index = header.index(target)
+    kept = [r for r, row in enumerate(rows) if not _is_missing(row[index])]
+    values = [rows[r][index].strip() for r in kept]
+    bad = np.array([_same_value(v, bad_value) for v in values], dtype=np.bool_)
+    if not bad.any():
+        seen = ", ".join(sorted(set(values))[:10])
+        raise TabularError(f"no row has {target} = {bad_value!r}; values seen: {seen}")
+    if bad.all():
+        raise TabularError(f"every row has {target} = {bad_value!r}: no goods to learn from")
+    return bad, kept
+
+
+def _same_value(cell: str, bad_value: str) -> bool:
+    if cell == bad_value.strip():
+        return True
+    # "1" and "1.0" are the same outcome.
+    try:
+        return float(cell) == float(bad_value)
+    except ValueError:
+        return False
+
+
+def _is_missing(cell: str) -> bool:
+    return cell.strip().lower() in MISSING_TOKENS
+
+
+def _parse_numbers(cells: list[str]) -> tuple[Array, list[int]]:
+    """Cell values as numbers (NaN when missing) and the positions that are not numbers."""
+    values = np.full(len(cells), np.nan)
+    failures = []
+    for i, cell in enumerate(cells):
+        if _is_missing(cell):
+            continue
+        try:
+            number = float(cell)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number):
+            values[i] = number
+        else:
+            failures.append(i)
+    return values, failures
+
+
+def _garbage(name: str, cells: list[str], rows: list[int], failures: list[int]) -> TabularError:
+    first = failures[0]
+    return TabularError(
+        f"column {name!r} is numeric but data row {rows[first] + 1} holds {cells[first]!r}"
+    )
+
+
+def _levels(present: list[str]) -> tuple[str, ...]:
+    counts = Counter(c.strip() for c in present)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    keep = [
+        level
+        for level, count in ranked[: MAX_LEVELS - 1]
+        if count >= MIN_LEVEL_SHARE * len(present)
+    ]
+    return (*keep, OTHER)
+
+
+def _encode(cells: list[str], levels: tuple[str, ...]) -> Array:
+    """Codes into ``levels``; anything not kept (or never seen) is OTHER, blanks are NaN."""
+    code = {level: float(i) for i, level in enumerate(levels)}
+    other = code[OTHER]
+    return np.array(
+        [np.nan if _is_missing(c) else code.get(c.strip(), other) for c in cells], dtype=np.float64
+    )

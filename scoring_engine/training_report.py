@@ -1,0 +1,176 @@
+"""What a model version tells its reviewers: metrics.json, MODEL_CARD.md and two plots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: never open a window, never need a display
+
+import matplotlib.pyplot as plt
+import numpy as np
+import orjson
+from numpy.typing import NDArray
+
+from scoring_engine.model import ModelConfig, Serving
+from scoring_engine.training import MODELS, Measures, TrainedModels
+
+Array = NDArray[np.float64]
+
+METRICS_JSON = "metrics.json"
+MODEL_CARD = "MODEL_CARD.md"
+ROC_PNG = "roc.png"
+CALIBRATION_PNG = "calibration.png"
+
+
+def metrics_document(trained: TrainedModels, config: ModelConfig, seconds: float) -> dict[str, Any]:
+    return {
+        "version": config.version,
+        "trained_on": trained.table.description,
+        "training_seconds": round(seconds, 2),
+        "folds": 5,
+        "models": {name: trained.measures[name].to_mapping() for name in MODELS},
+        "serving": trained.decision.serving,
+        "promotion_reasons": list(trained.decision.reasons),
+        "grade_cutoffs": trained.cutoffs.to_mapping(),
+        "scaling": trained.scaling.to_mapping(),
+    }
+
+
+def write_report(
+    directory: Path, trained: TrainedModels, config: ModelConfig, seconds: float
+) -> None:
+    document = metrics_document(trained, config, seconds)
+    (directory / METRICS_JSON).write_bytes(
+        orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    )
+    (directory / MODEL_CARD).write_text(model_card(trained, config), encoding="utf-8")
+    _roc_plot(directory / ROC_PNG, trained)
+    _calibration_plot(directory / CALIBRATION_PNG, trained)
+
+
+def measures_table(measures: Mapping[Serving, Measures]) -> list[str]:
+    """Markdown rows comparing models; also printed by the command line."""
+    lines = ["| model | AUC | KS | Gini | Brier | fold AUC range |", "|---|---|---|---|---|---|"]
+    for name, m in measures.items():
+        low, high = (min(m.fold_auc), max(m.fold_auc)) if m.fold_auc else (m.auc, m.auc)
+        lines.append(
+            f"| {name} | {m.auc:.4f} | {m.ks:.4f} | {m.gini:.4f} | {m.brier:.5f} "
+            f"| {low:.4f}-{high:.4f} |"
+        )
+    return lines
+
+
+def grades_table(measures: Measures) -> list[str]:
+    lines = ["| grade | people | mean predicted PD | observed default rate |", "|---|---|---|---|"]
+    for g in measures.grades:
+        lines.append(f"| {g.grade} | {g.count} | {g.mean_predicted:.2%} | {g.observed:.2%} |")
+    return lines
+
+
+def model_card(trained: TrainedModels, config: ModelConfig) -> str:
+    table = trained.table
+    data = table.description
+    kept = {c.name: c for c in trained.scorecard.characteristics}
+    if data.get("source") == "synthetic":
+        data_text = (
+            f"Synthetic population (seed {data['seed']}, {data['people']} people; "
+            f"{data['rows']} with enough history to score, bad rate {data['bad_rate']:.2%}). "
+            "See `scoring_engine/synthetic.py` for the generative model."
+        )
+        target_text = "Default within 12 months of the scoring date."
+    else:
+        data_text = (
+            f"CSV file `{data['path']}`: {data['rows']} rows with an outcome "
+            f"({data['rows_without_target']} without one were left out), bad rate "
+            f"{data['bad_rate']:.2%}. Columns left out: {data['left_out'] or 'none'}."
+        )
+        target_text = (
+            f"Column `{data['target']}`; a row is bad when it equals `{data['bad_value']}`."
+        )
+    feature_rows = ["| feature | kind | in scorecard | information value |", "|---|---|---|---|"]
+    for name, kind in zip(table.features, table.kinds, strict=True):
+        c = kept.get(name)
+        iv = f"{c.information_value:.3f}" if c else "-"
+        feature_rows.append(f"| {name} | {kind} | {'yes' if c else 'no'} | {iv} |")
+    serving = trained.decision.serving
+    cut = trained.cutoffs
+    scale = trained.scaling
+    sections = [
+        f"# Model card: {config.version}",
+        f"Created {config.created_at}. Serving model: **{serving}** "
+        f"(scorecard sha256 `{config.scorecard_sha256}`).",
+        "## Data",
+        data_text,
+        "## Target",
+        target_text,
+        "## Features",
+        *feature_rows,
+        "## Metrics (stratified 5-fold cross-validation, out of fold)",
+        *measures_table(trained.measures),
+        f"## Calibration by grade ({serving})",
+        *grades_table(trained.measures[serving]),
+        "## Scaling and grade cut-offs",
+        f"{scale.anchor_score:g} points at {scale.anchor_odds:g}:1 good:bad odds, "
+        f"{scale.points_to_double_odds:g} points to double the odds, clipped "
+        f"{scale.minimum}-{scale.maximum}. Grades by probability of "
+        f"default: A < {cut.a:.0%}, B {cut.a:.0%}-{cut.b:.0%}, C {cut.b:.0%}-{cut.c:.0%}, "
+        f"D >= {cut.c:.0%}.",
+        "## Promotion decision",
+        *(f"- {reason}" for reason in trained.decision.reasons),
+        "## Limitations",
+        "- Measured on the data above only; performance on real applicants must be confirmed "
+        "on real outcomes before the grade is used for lending decisions.",
+        "- Behavioural data describe online activity, which differs across regions, "
+        "occupations and generations; people with little online life get INSUFFICIENT_DATA "
+        "rather than a grade, and thin files are scored with wider uncertainty.",
+        "- Population drift is checked with `scorelink model monitor` (PSI flags at 0.10 "
+        "and 0.25); a SHIFT calls for review or retraining.",
+        "## Fairness statement",
+        "No protected attribute (gender, ethnicity, religion, health, age) is a model input; "
+        "the feature list above is asserted by the test suite. Account age measures how long "
+        "an account has existed, not how old its holder is, but it can correlate with age: "
+        "outcomes by age band should be reviewed on real data wherever ages are lawfully held.",
+    ]
+    return "\n\n".join(sections).replace("\n\n|", "\n|") + "\n"
+
+
+def _roc_plot(path: Path, trained: TrainedModels) -> None:
+    figure, axes = plt.subplots(figsize=(5, 5))
+    bad = trained.table.bad
+    for name in MODELS:
+        pd = trained.out_of_fold[name]
+        order = np.argsort(-pd, kind="mergesort")
+        tpr = np.concatenate([[0.0], np.cumsum(bad[order]) / bad.sum()])
+        fpr = np.concatenate([[0.0], np.cumsum(~bad[order]) / (~bad).sum()])
+        axes.plot(fpr, tpr, label=f"{name} (AUC {trained.measures[name].auc:.3f})")
+    axes.plot([0, 1], [0, 1], linestyle=":", color="grey")
+    axes.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC, out of fold")
+    axes.legend(loc="lower right")
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+
+
+def _calibration_plot(path: Path, trained: TrainedModels) -> None:
+    figure, axes = plt.subplots(figsize=(5, 5))
+    bad = trained.table.bad
+    top = 0.0
+    for name in MODELS:
+        pd = trained.out_of_fold[name]
+        deciles = np.array_split(np.argsort(pd, kind="mergesort"), 10)
+        predicted = [float(pd[d].mean()) for d in deciles]
+        observed = [float(bad[d].mean()) for d in deciles]
+        top = max(top, *predicted, *observed)
+        axes.plot(predicted, observed, marker="o", label=name)
+    axes.plot([0, top], [0, top], linestyle=":", color="grey")
+    axes.set(
+        xlabel="mean predicted PD",
+        ylabel="observed default rate",
+        title="Calibration by decile, out of fold",
+    )
+    axes.legend(loc="upper left")
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
