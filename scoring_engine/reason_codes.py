@@ -119,6 +119,9 @@ class ReasonBook:
             [self._linked_by(name, features) for name in features], dtype=np.intp
         )
         self.link_flags = np.array([name in _NOT_A_REASON_WHEN_LINKED for name in features])
+        self.has_source = self.linked_by >= 0
+        self.linked_column = np.where(self.has_source, self.linked_by, 0)
+        self.characteristic = np.arange(len(features))
 
     @staticmethod
     def _states(name: str) -> tuple[ReasonCode, ReasonCode, ReasonCode]:
@@ -143,19 +146,20 @@ class ReasonBook:
         values: the characteristics' values, (n, k), NaN when missing.
         points_lost: points below the best attribute of each characteristic, (n, k).
         """
-        n, k = values.shape
+        n = len(values)
+        n_codes = len(self.codes)
         missing = np.isnan(values)
-        linked_column = np.where(self.linked_by >= 0, self.linked_by, 0)
-        unlinked = np.isnan(values[:, linked_column]) & (self.linked_by >= 0)
+        unlinked = np.isnan(values[:, self.linked_column]) & self.has_source
         state = missing.astype(np.intp) + (missing & unlinked)
-        code = self.index[np.arange(k), state]
+        code = self.index[self.characteristic, state]
         points_lost = np.where(self.link_flags & (values == 1.0), 0.0, points_lost)
-        pooled = np.zeros((n, len(self.codes)))
-        np.add.at(pooled, (np.repeat(np.arange(n), k), code.ravel()), points_lost.ravel())
+        # Pool points by (row, code): one bincount over flat (row * codes + code) slots.
+        slots = (code + np.arange(n)[:, None] * n_codes).ravel()
+        pooled = np.bincount(slots, weights=points_lost.ravel(), minlength=n * n_codes)
+        pooled = pooled.reshape(n, n_codes)
         # Stable sort on (-points, code order) keeps reports identical between runs.
         top = np.argsort(-pooled, axis=1, kind="stable")[:, :limit]
-        top_points = np.take_along_axis(pooled, top, axis=1)
-        keep = top_points >= MIN_POINTS_LOST
+        keep = np.take_along_axis(pooled, top, axis=1) >= MIN_POINTS_LOST
         return [
             tuple(self.codes[c] for c, ok in zip(row, row_keep, strict=True) if ok)
             for row, row_keep in zip(top.tolist(), keep.tolist(), strict=True)

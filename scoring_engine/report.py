@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
 import orjson
 
-from scoring_engine.features import batch_of, feature_matrix, sufficient_mask
+from scoring_engine.features import batch_of, feature_matrix, sufficient_rows
 from scoring_engine.model import LoadedModel
 from scoring_engine.reason_codes import ReasonCode
 from scoring_engine.records import ApplicantData
@@ -90,10 +89,9 @@ def score_batch(
             f"model {model.version} was trained on table columns, not linked-account features"
         )
     when = computed_at or clock()
-    batch = batch_of(applicants)
-    ready = sufficient_mask(batch)
-    rows = np.flatnonzero(ready)
-    pd, reasons = model.predict(feature_matrix(batch.take(rows)))
+    x = feature_matrix(batch_of(applicants))
+    ready = sufficient_rows(x)
+    pd, reasons = model.predict(x if ready.all() else x[ready])
     scores = model.config.scaling.score(pd).tolist()
     grades = model.config.cutoffs.grade_index(pd).tolist()
     pd_list = pd.tolist()

@@ -67,7 +67,7 @@ def fit_scorecard(
         )
 
     while True:
-        model = LogisticRegression(C=_C, max_iter=1000)
+        model = LogisticRegression(C=_C, solver="newton-cholesky", max_iter=100)
         model.fit(woe_matrix(kept), bad)
         coefficients = model.coef_[0]
         droppable = np.array([c.name not in gates for c in kept])

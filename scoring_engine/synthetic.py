@@ -34,7 +34,7 @@ from scoring_engine.features import (
     FEATURE_NAMES,
     ApplicantBatch,
     feature_matrix,
-    sufficient_mask,
+    sufficient_rows,
 )
 from scoring_engine.metrics import auc
 from scoring_engine.records import MONTHS, ApplicantData, EcommerceRecord, SocialRecord
@@ -63,7 +63,7 @@ class Population:
     @property
     def sufficient(self) -> NDArray[np.bool_]:
         """Who has enough history to be scored."""
-        return sufficient_mask(self.batch)
+        return sufficient_rows(feature_matrix(self.batch))
 
     def take(self, rows: NDArray[np.intp] | NDArray[np.bool_]) -> Population:
         """The people at ``rows`` (indices or a mask)."""
