@@ -119,6 +119,7 @@ async def test_a_newer_code_invalidates_the_older_one(
     await phone_login.request_code(PHONE)
     clock.advance(seconds=60)
     await phone_login.request_code(PHONE)
+    assert await LoginCode.filter(phone=PHONE, consumed_at__isnull=True).count() == 1
     with pytest.raises(WrongCode):
         await phone_login.verify_code(PHONE, "111111")
     assert isinstance(await phone_login.verify_code(PHONE, "222222"), SignedIn)
