@@ -1,0 +1,241 @@
+"""`scorelink model ...`: train, list, promote, evaluate and monitor model versions.
+
+Handlers translate arguments and call the scoring engine; they print tables for people and
+return an exit code: 0 done, 1 the check found a problem (monitor SHIFT), 2 bad input.
+The model root is ``$SCORELINK_MODEL_DIR`` (default ``var/models``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from scoring_engine.model import Serving
+from scoring_engine.monitoring import MonitoringReport, Stability, monitor
+from scoring_engine.registry import (
+    RegistryError,
+    evaluate_version,
+    list_versions,
+    load_promoted,
+    load_version,
+    promote_version,
+    train_version,
+)
+from scoring_engine.tabular import TabularError, read_training_csv
+from scoring_engine.training import DEFAULT_SEED, Measures, TrainingError
+
+EXIT_OK = 0
+EXIT_FLAGGED = 1
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``model`` command group to the main parser."""
+    group = subparsers.add_parser("model", help="train, evaluate, promote and monitor models")
+    commands = group.add_subparsers(dest="model_command", required=True)
+
+    train = commands.add_parser("train", help="train a new model version")
+    train.add_argument("--data", type=Path, help="CSV file (default: synthetic population)")
+    train.add_argument("--target", help="outcome column of the CSV")
+    train.add_argument("--bad", help="value of the outcome column that means default")
+    train.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    train.add_argument("--promote", action="store_true", help="serve it once trained")
+    train.set_defaults(func=train_command)
+
+    listing = commands.add_parser("list", help="list model versions")
+    listing.set_defaults(func=list_command)
+
+    promote = commands.add_parser("promote", help="serve a version")
+    promote.add_argument("version")
+    promote.set_defaults(func=promote_command)
+
+    evaluate = commands.add_parser("evaluate", help="measure a version on a labelled CSV")
+    evaluate.add_argument("version")
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--target", required=True)
+    evaluate.add_argument("--bad", required=True)
+    evaluate.set_defaults(func=evaluate_command)
+
+    watch = commands.add_parser("monitor", help="population stability against the baseline")
+    watch.add_argument(
+        "--scores-file",
+        type=Path,
+        help="JSON list of objects, or CSV, with a 'score' column and optionally one column "
+        "per model feature",
+    )
+    watch.set_defaults(func=monitor_command)
+
+
+def model_root() -> Path:
+    return Path(os.environ.get("SCORELINK_MODEL_DIR", "var/models"))
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def train_command(args: argparse.Namespace) -> int:
+    csv_options = (args.data, args.target, args.bad)
+    if any(option is not None for option in csv_options) and None in csv_options:
+        return _fail("--data, --target and --bad go together")
+    try:
+        table = None if args.data is None else read_training_csv(args.data, args.target, args.bad)
+        version = train_version(model_root(), table, seed=args.seed)
+        if args.promote:
+            promote_version(model_root(), version)
+    except (TabularError, TrainingError, RegistryError) as error:
+        return _fail(str(error))
+    metrics = orjson.loads((model_root() / "versions" / version / "metrics.json").read_bytes())
+    model = load_version(model_root(), version)
+    print(f"trained {version} in {metrics['training_seconds']} s")
+    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _metric_rows(metrics["models"])))
+    print(f"\ncalibration by grade ({model.config.serving}, 5-fold out of fold):")
+    print(_grade_table(metrics["models"][model.config.serving]["calibration_by_grade"]))
+    print("\npromotion rule:")
+    for reason in model.config.promotion_reasons:
+        print(f"  {reason}")
+    print(f"serving: {model.config.serving}{'; promoted' if args.promote else ''}")
+    return EXIT_OK
+
+
+def list_command(args: argparse.Namespace) -> int:
+    versions = list_versions(model_root())
+    if not versions:
+        print(f"no model versions under {model_root()}")
+        return EXIT_OK
+    rows = [
+        [
+            ("* " if v.promoted else "  ") + v.version,
+            v.created_at[:19],
+            v.trained_on,
+            v.serving,
+            f"{v.auc:.4f}",
+            "yes" if v.scores_applicants else "no",
+        ]
+        for v in versions
+    ]
+    print(
+        _table(["version (* promoted)", "created", "data", "serving", "AUC", "scores people"], rows)
+    )
+    return EXIT_OK
+
+
+def promote_command(args: argparse.Namespace) -> int:
+    try:
+        promote_version(model_root(), args.version)
+    except RegistryError as error:
+        return _fail(str(error))
+    print(f"promoted {args.version}")
+    return EXIT_OK
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    try:
+        measures = evaluate_version(model_root(), args.version, args.data, args.target, args.bad)
+    except (TabularError, RegistryError) as error:
+        return _fail(str(error))
+    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _measure_rows(measures)))
+    for name, m in measures.items():
+        print(f"\ncalibration by grade ({name}):")
+        print(_grade_table([g.__dict__ for g in m.grades]))
+    return EXIT_OK
+
+
+def monitor_command(args: argparse.Namespace) -> int:
+    if args.scores_file is None:
+        return _fail("pass --scores-file with recent scores (the database feed is not wired yet)")
+    try:
+        model = load_promoted(model_root())
+        scores, features = read_recent_scores(args.scores_file, model.config.features)
+        report = monitor(model.baseline, model.scorecard, scores, features)
+    except (RegistryError, TabularError, ValueError) as error:
+        return _fail(str(error))
+    print(f"model {model.version}; {report.population} recent scores")
+    print(format_monitoring(report))
+    return EXIT_FLAGGED if report.worst is Stability.SHIFT else EXIT_OK
+
+
+def read_recent_scores(
+    path: Path, features: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Scores, and feature rows when every model feature is present, from JSON or CSV."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TabularError(f"cannot read {path}: {error}") from error
+    if path.suffix.lower() == ".json":
+        try:
+            records = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise TabularError(f"{path} is not valid JSON: {error}") from error
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TabularError(f"{path} must hold a JSON list of objects")
+    else:
+        records = list(csv.DictReader(text.splitlines()))
+    if not records or any("score" not in r for r in records):
+        raise TabularError(f"{path} needs a 'score' on every row")
+    try:
+        scores = np.array([float(r["score"]) for r in records])
+        has_features = all(name in records[0] for name in features)
+        rows = (
+            np.array([[_number(r.get(name)) for name in features] for r in records])
+            if has_features
+            else None
+        )
+    except (TypeError, ValueError) as error:
+        raise TabularError(f"{path}: a score or feature is not a number ({error})") from error
+    return scores, rows
+
+
+def _number(value: object) -> float:
+    if value is None or value == "":
+        return float("nan")
+    return float(value) if isinstance(value, int | float) else float(str(value))
+
+
+def format_monitoring(report: MonitoringReport) -> str:
+    lines = [report.score, *report.characteristics]
+    return _table(
+        ["measure", "PSI", "flag"], [[s.name, f"{s.psi:.4f}", s.flag.value] for s in lines]
+    )
+
+
+def _metric_rows(models: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
+    return [
+        [name, *(f"{m[key]:.4f}" for key in ("auc", "ks", "gini")), f"{m['brier']:.5f}"]
+        for name, m in models.items()
+    ]
+
+
+def _measure_rows(measures: Mapping[Serving, Measures]) -> list[list[str]]:
+    return _metric_rows({name: m.to_mapping() for name, m in measures.items()})
+
+
+def _grade_table(grades: Sequence[Mapping[str, Any]]) -> str:
+    rows = [
+        [
+            str(g["grade"]),
+            str(g["count"]),
+            f"{float(g['mean_predicted']):.2%}",
+            f"{float(g['observed']):.2%}",
+        ]
+        for g in grades
+    ]
+    return _table(["grade", "people", "predicted PD", "observed"], rows)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, ["-" * w for w in widths], *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines
+    )
