@@ -7,6 +7,7 @@ below the domain and must not depend on it.
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 from tortoise import fields
@@ -37,9 +38,11 @@ class PartnerSubject(Model):
     partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "scorelink.Partner", related_name="subjects", on_delete=fields.CASCADE
     )
+    partner_id: uuid.UUID
     person: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "scorelink.Person", related_name="partner_subjects", on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID
     subject_id = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -55,11 +58,13 @@ class ConsentRequest(Model):
     partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "scorelink.Partner", related_name="consent_requests", on_delete=fields.CASCADE
     )
+    partner_id: uuid.UUID
     # Matched by phone so a request can wait for a person who registers later.
     phone = fields.CharField(max_length=16)
     person: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "scorelink.Person", related_name="consent_requests", null=True, on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID | None
     scopes: fields.JSONField[list[str]] = fields.JSONField()
     purpose = fields.CharEnumField(Purpose, max_length=32)
     duration_days = fields.IntField()
@@ -82,12 +87,15 @@ class ConsentGrant(Model):
     partner: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "scorelink.Partner", related_name="grants", on_delete=fields.CASCADE
     )
+    partner_id: uuid.UUID
     person: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "scorelink.Person", related_name="grants", on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID
     request: fields.ForeignKeyNullableRelation[ConsentRequest] = fields.ForeignKeyField(
         "scorelink.ConsentRequest", related_name="grants", null=True, on_delete=fields.SET_NULL
     )
+    request_id: uuid.UUID | None
     scopes: fields.JSONField[list[str]] = fields.JSONField()
     purpose = fields.CharEnumField(Purpose, max_length=32)
     access = fields.CharEnumField(Access, max_length=16)

@@ -9,6 +9,7 @@ model docstrings here and in `consent.models` hold none.
 from __future__ import annotations
 
 import enum
+import uuid
 
 from tortoise import fields
 from tortoise.models import Model
@@ -90,6 +91,7 @@ class LinkedAccount(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "scorelink.Person", related_name="linked_accounts", on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID
     kind = fields.CharEnumField(AccountKind, max_length=16)
     provider = fields.CharField(max_length=64)
     status = fields.CharEnumField(LinkStatus, max_length=16, default=LinkStatus.PENDING)
@@ -113,6 +115,7 @@ class ScoreReport(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "scorelink.Person", related_name="score_reports", on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID
     status = fields.CharEnumField(ReportStatus, max_length=24)
     grade = fields.CharEnumField(Grade, max_length=1, null=True)
     score = fields.IntField(null=True)
@@ -170,6 +173,7 @@ class RefreshToken(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "scorelink.Person", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
+    person_id: uuid.UUID
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

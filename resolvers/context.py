@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 
 from domain.principal import Principal
 from domain.services import Services
+from resolvers.loaders import Loaders
 
 
 @dataclass
@@ -15,6 +16,7 @@ class RequestContext:
     request_id: str
     principal: Principal
     services: Services
+    loaders: Loaders = field(default_factory=Loaders)
 
 
 Info = strawberry.Info[RequestContext, None]

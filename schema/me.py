@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
 
 from domain.models import Person as PersonModel
 from domain.sessions import NotSignedIn, PersonOnly
-from resolvers import sessions
+from resolvers import consents, sessions
 from resolvers.context import Info
+from schema.access_log import AccessLogEntry
+from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log
 
 
 @strawberry.type(description="A person signed in with their phone number.")
@@ -18,6 +21,27 @@ class Person:
     id: strawberry.ID = strawberry.field(description="The person's id; never shown to partners.")
     phone: str = strawberry.field(description="The person's mobile number in E.164 form.")
     created_at: datetime = strawberry.field(description="When the person first signed in.")
+
+    @strawberry.field(description="Partners' requests for this person's consent, newest first.")
+    async def consent_requests(self, info: Info) -> list[ConsentRequestForPerson]:
+        return [ConsentRequestForPerson.of(r) for r in await consents.my_requests(info)]
+
+    @strawberry.field(description="Consents this person gave, newest first.")
+    async def consents(self, info: Info) -> list[Consent]:
+        return [Consent.of(grant) for grant in await consents.my_consents(info)]
+
+    @strawberry.field(
+        description="Every read of this person's data and every consent change, newest first."
+    )
+    async def access_log(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 50,
+        before: Annotated[
+            int | None, strawberry.argument(description="Return entries older than this id.")
+        ] = None,
+    ) -> list[AccessLogEntry]:
+        return await my_access_log(info, first, before)
 
     @classmethod
     def from_model(cls, person: PersonModel) -> Person:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 
+from schema.consent_api import ConsentMutation, ConsentQuery
 from schema.mutation import Mutation
 from schema.query import Query
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    query = merge_types("Query", (Query, ConsentQuery))
+    mutation = merge_types("Mutation", (Mutation, ConsentMutation))
+    return strawberry.Schema(query=query, mutation=mutation)

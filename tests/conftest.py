@@ -26,7 +26,7 @@ from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
 
-pytest_plugins = ["login_support"]
+pytest_plugins = ["login_support", "consent_support"]
 
 BACKENDS = ("sqlite", "postgres")
 _database_numbers = itertools.count()
@@ -145,5 +145,5 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process, with the app's lifespan running."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://scorelink.test") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
             yield c

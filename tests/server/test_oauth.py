@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -16,15 +15,6 @@ from domain.partners import register_partner, suspend_partner
 from domain.tokens import AUDIENCE
 
 QUERY = {"query": "{ __typename }"}
-
-
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """OAuth 2 insists on https except on loopback, so these requests come from 127.0.0.1."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
-            yield c
 
 
 @dataclass(frozen=True)

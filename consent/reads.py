@@ -1,0 +1,102 @@
+"""Authorising partner reads: fresh grants for every request, and one-time grants spent once.
+
+Nothing here is cached across requests: a revocation committed before a read begins is seen
+by that read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from consent.catalog import Access, PartnerType, Scope
+from consent.decision import GrantState, ReadDecision, decide
+from consent.models import ConsentGrant, GrantStatus, PartnerSubject
+
+
+def _state(grant: ConsentGrant) -> GrantState:
+    return GrantState(
+        id=grant.id,
+        scopes=frozenset(Scope(s) for s in grant.scopes),
+        purpose=str(grant.purpose),
+        access=Access(grant.access),
+        status=GrantStatus(grant.status),
+        granted_at=grant.granted_at,
+        expires_at=grant.expires_at,
+    )
+
+
+async def people_behind(
+    partner_id: uuid.UUID, subject_ids: Iterable[str], connection: BaseDBAsyncClient
+) -> dict[str, uuid.UUID]:
+    """Map this partner's subject ids to people; another partner's id maps to nothing."""
+    rows = await PartnerSubject.filter(
+        partner_id=partner_id, subject_id__in=list(subject_ids)
+    ).using_db(connection)
+    return {row.subject_id: row.person_id for row in rows}
+
+
+async def authorise_reads(
+    partner_id: uuid.UUID,
+    partner_type: PartnerType,
+    person_ids: Iterable[uuid.UUID],
+    asked: frozenset[Scope],
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> dict[uuid.UUID, ReadDecision]:
+    """Decide each person's read, spending the one-time grants the reads rely on.
+
+    Call inside the read's transaction. A one-time grant is claimed with a conditional update,
+    so of two racing reads exactly one gets it; the loser is decided again without it.
+    """
+    people = list(dict.fromkeys(person_ids))
+    grants: dict[uuid.UUID, list[GrantState]] = defaultdict(list)
+    if asked and people:
+        rows = await ConsentGrant.filter(partner_id=partner_id, person_id__in=people).using_db(
+            connection
+        )
+        for row in rows:
+            grants[row.person_id].append(_state(row))
+    decisions: dict[uuid.UUID, ReadDecision] = {}
+    for person_id in people:
+        decision = decide(partner_type, grants[person_id], asked, now)
+        while decision.one_time_grants:
+            lost = await _claim(decision.one_time_grants, now, connection)
+            if not lost:
+                break
+            grants[person_id] = [_used_up(g) if g.id in lost else g for g in grants[person_id]]
+            decision = decide(partner_type, grants[person_id], asked, now)
+        decisions[person_id] = decision
+    return decisions
+
+
+async def _claim(
+    grant_ids: frozenset[uuid.UUID], now: datetime, connection: BaseDBAsyncClient
+) -> set[uuid.UUID]:
+    """Mark one-time grants used; return those another read had already used."""
+    lost: set[uuid.UUID] = set()
+    for grant_id in sorted(grant_ids):
+        claimed = (
+            await ConsentGrant.filter(id=grant_id, status=GrantStatus.ACTIVE)
+            .using_db(connection)
+            .update(status=GrantStatus.USED_UP, used_at=now)
+        )
+        if claimed != 1:
+            lost.add(grant_id)
+    return lost
+
+
+def _used_up(grant: GrantState) -> GrantState:
+    return GrantState(
+        id=grant.id,
+        scopes=grant.scopes,
+        purpose=grant.purpose,
+        access=grant.access,
+        status=GrantStatus.USED_UP,
+        granted_at=grant.granted_at,
+        expires_at=grant.expires_at,
+    )

@@ -1,0 +1,80 @@
+"""Actors for consent tests: partners and people with real tokens, talking to the app over HTTP.
+
+Loaded as a pytest plugin by the root conftest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from consent.catalog import PartnerType
+from domain.models import Partner, Person
+from domain.partners import register_partner
+from domain.sessions import Sessions
+
+_phone_numbers = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A valid, unused mainland mobile number."""
+    return f"+86139{next(_phone_numbers):08d}"
+
+
+@dataclass
+class Actor:
+    client: httpx.AsyncClient
+    token: str
+
+    async def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {self.token}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@dataclass
+class PartnerActor(Actor):
+    partner: Partner
+
+
+@dataclass
+class PersonActor(Actor):
+    person: Person
+
+
+@dataclass
+class Actors:
+    """Makes partners and people for one test, on the app the `client` fixture runs."""
+
+    app: Starlette
+    client: httpx.AsyncClient
+
+    async def partner(self, partner_type: PartnerType, name: str | None = None) -> PartnerActor:
+        registered = await register_partner(name or f"{partner_type.value} test", partner_type)
+        response = await self.client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(registered.partner.client_id, registered.client_secret),
+        )
+        assert response.status_code == 200, response.text
+        return PartnerActor(self.client, response.json()["access_token"], registered.partner)
+
+    async def person(self, phone: str | None = None) -> PersonActor:
+        person = await Person.create(phone=phone or new_phone(), display_name="Li Wei")
+        session = await Sessions(self.app.state.services.tokens).start(person)
+        return PersonActor(self.client, session.access_token.token, person)
+
+
+@pytest.fixture
+async def actors(app: Starlette, client: httpx.AsyncClient) -> Actors:
+    return Actors(app, client)
