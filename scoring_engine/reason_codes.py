@@ -159,8 +159,10 @@ class ReasonBook:
         pooled = pooled.reshape(n, n_codes)
         # Stable sort on (-points, code order) keeps reports identical between runs.
         top = np.argsort(-pooled, axis=1, kind="stable")[:, :limit]
-        keep = np.take_along_axis(pooled, top, axis=1) >= MIN_POINTS_LOST
+        # Points are sorted, so the reasons kept are a prefix of each row.
+        kept = (np.take_along_axis(pooled, top, axis=1) >= MIN_POINTS_LOST).sum(axis=1)
+        codes = self.codes
         return [
-            tuple(self.codes[c] for c, ok in zip(row, row_keep, strict=True) if ok)
-            for row, row_keep in zip(top.tolist(), keep.tolist(), strict=True)
+            tuple([codes[c] for c in row[:count]])
+            for row, count in zip(top.tolist(), kept.tolist(), strict=True)
         ]

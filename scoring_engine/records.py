@@ -221,8 +221,9 @@ class ApplicantData:
     @property
     def data_sources(self) -> tuple[str, ...]:
         """Kinds of linked accounts that fed the score, in a fixed order."""
-        kinds = (("social", self.social), ("ecommerce", self.ecommerce))
-        return tuple(kind for kind, record in kinds if record is not None)
+        if self.social is None:
+            return () if self.ecommerce is None else ("ecommerce",)
+        return ("social",) if self.ecommerce is None else ("social", "ecommerce")
 
     def to_mapping(self) -> dict[str, object]:
         return {

@@ -59,8 +59,10 @@ class ScoreResult:
 
 
 def input_hash(data: ApplicantData) -> str:
-    """sha256 of the canonical JSON of the inputs (sorted keys, ISO dates)."""
-    return hashlib.sha256(orjson.dumps(data.to_mapping(), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    """sha256 of the canonical JSON of the inputs: the records' fields in declaration order,
+    ISO dates, compact. (orjson writes the dataclasses directly, several times faster than
+    building the mapping first; ``to_mapping`` holds the same values.)"""
+    return hashlib.sha256(orjson.dumps(data)).hexdigest()
 
 
 def _utc_now() -> datetime:
