@@ -32,6 +32,11 @@ FIELD_SCOPES: dict[str, Scope] = {
 PUBLIC_FIELDS: frozenset[str] = frozenset(
     {
         "Query.partner",
+        "Query.partners",
+        "Mutation.requestConsent",
+        "ConsentRequested.request",
+        "ConsentRefused.message",
+        "ConsentRefused.code",
         "PartnerViewer.profile",
         "PartnerViewer.consentRequests",
         "PartnerViewer.grants",

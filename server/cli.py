@@ -12,7 +12,9 @@ from typing import TypeVar
 
 from tortoise.context import TortoiseContext
 
+from consent.access_log import verify_chain
 from domain.errors import DomainError
+from domain.login import unlock_phone
 from domain.partners import list_partners, parse_partner_type, register_partner, suspend_partner
 from domain.sandbox import sandbox_data_present, seed_sandbox
 from domain.signing_keys import Keyring
@@ -136,6 +138,31 @@ def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        checked, broken = await verify_chain()
+        if broken is None:
+            print(f"access log verified: {checked} entries, chain intact")
+            return 0
+        print(
+            f"access log BROKEN at entry {broken.entry_id}: {broken.problem} "
+            f"({checked} entries before it verified)",
+            file=sys.stderr,
+        )
+        return 1
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _people_unlock(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        unlocked = await unlock_phone(args.phone)
+        print("unlocked" if unlocked else "that number was not locked")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorelink", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -164,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_parser(
         "rotate", help="add a new signing key; older ones verify until their tokens expire"
     ).set_defaults(handler=_keys_rotate)
+
+    audit = commands.add_parser("audit", help="the access log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser(
+        "verify", help="walk the hash chain; name the first edited, deleted or reordered entry"
+    ).set_defaults(handler=_audit_verify)
+
+    people = commands.add_parser("people", help="people's accounts")
+    people_commands = people.add_subparsers(dest="people_command", required=True)
+    unlock = people_commands.add_parser(
+        "unlock", help="unlock a number locked after 100 failed sign-in codes"
+    )
+    unlock.add_argument("phone", help="the phone number, as the person gives it")
+    unlock.set_defaults(handler=_people_unlock)
 
     sandbox = commands.add_parser("sandbox", help="sandbox environment data")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)

@@ -5,7 +5,10 @@ Loaded as a pytest plugin by the root conftest.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,3 +81,30 @@ class Actors:
 @pytest.fixture
 async def actors(app: Starlette, client: httpx.AsyncClient) -> Actors:
     return Actors(app, client)
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements Tortoise sends, by the DEBUG line it logs for each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith(("Created connection pool", "Closed connection pool")):
+            self.statements.append(message.split(":", 1)[0])
+
+
+@contextlib.contextmanager
+def counting_statements() -> Iterator[StatementCounter]:
+    logger = logging.getLogger("tortoise.db_client")
+    counter = StatementCounter()
+    previous = logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(previous)

@@ -1,0 +1,145 @@
+"""The partner read path under pressure: races, revocation, one-time use and the log."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+import uuid
+
+import pytest
+from tortoise.context import TortoiseContext
+
+from consent import access_log
+from consent.access_log import verify_chain
+from consent.catalog import Access, PartnerType, Purpose, Scope
+from consent.lifecycle import Terms, grant_consent, revoke_consent
+from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
+from domain.clock import utc_now
+from domain.models import Person
+from domain.partner_reads import read_subject
+from domain.partners import register_partner
+from domain.principal import PartnerPrincipal
+
+_numbers = itertools.count(1)
+
+
+async def _setup(access: Access = Access.ONGOING) -> tuple[PartnerPrincipal, str, ConsentGrant]:
+    registered = await register_partner("Race Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    person = await Person.create(phone=f"+86137{next(_numbers):08d}", display_name="Wang Fang")
+    grant = await grant_consent(
+        person.id,
+        partner.partner_id,
+        PartnerType.BANK,
+        Terms([Scope.IDENTITY, Scope.GRADE], Purpose.CREDIT_APPLICATION, 30, access),
+        utc_now(),
+        None,
+    )
+    subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+    return partner, subject.subject_id, grant
+
+
+ASKED = frozenset({Scope.IDENTITY})
+
+
+async def _read_succeeded(partner: PartnerPrincipal, subject_id: str) -> bool:
+    view = await read_subject(partner, subject_id, ASKED, "req-test")
+    return Scope.IDENTITY in view.decision.allowed
+
+
+async def test_no_read_that_starts_after_revocation_returns_succeeds(orm: TortoiseContext) -> None:
+    partner, subject_id, grant = await _setup()
+    revoked_at: list[float] = []
+    late_successes: list[float] = []
+    successes = 0
+
+    async def reader() -> None:
+        nonlocal successes
+        for _ in range(25):
+            started = time.monotonic()
+            if await _read_succeeded(partner, subject_id):
+                successes += 1
+                if revoked_at and started > revoked_at[0]:
+                    late_successes.append(started)
+            await asyncio.sleep(0)
+
+    async def revoker() -> None:
+        await asyncio.sleep(0.02)
+        await revoke_consent(grant.id, grant.person_id, utc_now(), None)
+        revoked_at.append(time.monotonic())
+
+    await asyncio.gather(*(reader() for _ in range(4)), revoker())
+    assert revoked_at, "the revocation ran"
+    assert successes > 0, "some reads ran before the revocation"
+    assert late_successes == []
+    assert await _read_succeeded(partner, subject_id) is False
+
+
+@pytest.mark.parametrize("round_", range(5))
+async def test_a_one_time_grant_serves_exactly_one_of_two_racing_reads(
+    orm: TortoiseContext, round_: int
+) -> None:
+    partner, subject_id, grant = await _setup(Access.ONE_TIME)
+    outcomes = await asyncio.gather(*(_read_succeeded(partner, subject_id) for _ in range(2)))
+    assert sorted(outcomes) == [False, True]
+    assert (await ConsentGrant.get(id=grant.id)).status is GrantStatus.USED_UP
+
+
+async def test_concurrent_reads_log_exactly_one_entry_each_and_the_chain_verifies(
+    orm: TortoiseContext,
+) -> None:
+    partner, subject_id, _ = await _setup()
+    before = await AccessLogEntry.filter(event="READ").count()
+    reads = 24
+    await asyncio.gather(*(_read_succeeded(partner, subject_id) for _ in range(reads)))
+    entries = await AccessLogEntry.filter(event="READ", subject_id=subject_id)
+    assert len(entries) - before == reads
+    assert all(e.scopes_returned == ["IDENTITY"] for e in entries)
+    checked, broken = await verify_chain()
+    assert broken is None
+    assert checked == await AccessLogEntry.all().count()
+
+
+async def test_a_read_whose_log_entry_cannot_be_written_fails_and_spends_nothing(
+    orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partner, subject_id, grant = await _setup(Access.ONE_TIME)
+    entries = await AccessLogEntry.all().count()
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("log storage unavailable")
+
+    monkeypatch.setattr(access_log, "append", refuse)
+    with pytest.raises(RuntimeError, match="log storage unavailable"):
+        await read_subject(partner, subject_id, ASKED, "req-fail")
+    assert (await ConsentGrant.get(id=grant.id)).status is GrantStatus.ACTIVE
+    assert await AccessLogEntry.all().count() == entries
+
+
+async def test_entries_hold_no_score_values_or_tokens(orm: TortoiseContext) -> None:
+    partner, subject_id, _ = await _setup()
+    await _read_succeeded(partner, subject_id)
+    entry = await AccessLogEntry.filter(subject_id=subject_id, event="READ").first()
+    assert entry is not None
+    stored = {k: v for k, v in entry.__dict__.items() if not k.startswith("_")}
+    assert set(stored) == {
+        "id",
+        "occurred_at",
+        "event",
+        "partner_id",
+        "person_id",
+        "subject_id",
+        "grant_id",
+        "purpose",
+        "scopes_asked",
+        "scopes_returned",
+        "scopes_denied",
+        "request_id",
+        "prev_hash",
+        "entry_hash",
+    }
+    assert entry.partner_id == partner.partner_id
+    assert isinstance(entry.grant_id, uuid.UUID)

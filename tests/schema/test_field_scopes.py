@@ -1,0 +1,86 @@
+"""Every field a partner can reach is either scoped in the consent catalogue or declared public.
+
+A new field that carries personal data and was not added to `consent.field_catalog` fails
+here, before it can ever be served without a consent check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    get_named_type,
+)
+
+from consent.field_catalog import FIELD_SCOPES, PUBLIC_FIELDS
+from schema import build_schema
+
+# Where a partner's token can enter the schema. Person-only roots (`me`, consent decisions,
+# sign-in) refuse partner principals in the domain and are not listed.
+PARTNER_ROOTS = ("Query.partner", "Query.partners", "Mutation.requestConsent")
+
+
+def _graphql_schema() -> GraphQLSchema:
+    return build_schema()._schema
+
+
+def _possible_objects(schema: GraphQLSchema, named: GraphQLNamedType) -> list[GraphQLObjectType]:
+    if isinstance(named, GraphQLObjectType):
+        return [named]
+    if isinstance(named, GraphQLUnionType):
+        return list(named.types)
+    if isinstance(named, GraphQLInterfaceType):
+        return list(schema.get_implementations(named).objects)
+    return []
+
+
+def _walk_from_partner_roots(
+    schema: GraphQLSchema,
+    scoped: Collection[str] = frozenset(FIELD_SCOPES),
+    public: Collection[str] = PUBLIC_FIELDS,
+) -> tuple[set[str], set[str]]:
+    """Return (fields reached, fields reached that are neither scoped nor public)."""
+    reached: set[str] = set()
+    unaccounted: set[str] = set()
+    queue: list[str] = list(PARTNER_ROOTS)
+    while queue:
+        key = queue.pop()
+        if key in reached:
+            continue
+        reached.add(key)
+        type_name, field_name = key.split(".")
+        parent = schema.get_type(type_name)
+        assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType), key
+        field = parent.fields[field_name]
+        if key in scoped:
+            continue  # everything below is covered by the field's scope
+        if key not in public:
+            unaccounted.add(key)
+            continue
+        for child_type in _possible_objects(schema, get_named_type(field.type)):
+            queue.extend(f"{child_type.name}.{name}" for name in child_type.fields)
+    return reached, unaccounted
+
+
+def test_every_partner_reachable_field_is_scoped_or_public() -> None:
+    _, unaccounted = _walk_from_partner_roots(_graphql_schema())
+    assert unaccounted == set(), (
+        "partner-reachable fields without a scope: add each to consent.field_catalog"
+    )
+
+
+def test_every_scoped_field_exists_and_is_reachable() -> None:
+    reached, _ = _walk_from_partner_roots(_graphql_schema())
+    assert set(FIELD_SCOPES) <= reached
+
+
+def test_the_walk_would_catch_an_unscoped_field() -> None:
+    # Guards against a walk that cannot fail: a field dropped from the catalogue is reported.
+    narrowed = frozenset(FIELD_SCOPES) - {"Subject.contact"}
+    _, unaccounted = _walk_from_partner_roots(_graphql_schema(), scoped=narrowed)
+    assert unaccounted == {"Subject.contact"}

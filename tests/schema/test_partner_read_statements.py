@@ -1,0 +1,74 @@
+"""A page of 100 subjects with reports and reason codes costs a constant number of statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from consent.catalog import Access, PartnerType, Purpose, Scope
+from consent.lifecycle import Terms, grant_consent
+from consent.models import AccessLogEntry
+from consent_support import Actors, counting_statements, new_phone
+from domain.clock import utc_now
+from domain.models import Grade, Person, ReportStatus, ScoreReport
+
+PAGE = """
+query Page($first: Int!) {
+  partner { subjects(first: $first) {
+    edges { node { id grade score reportStatus reasonCodes { code text } } }
+    pageInfo { hasNextPage endCursor }
+  } }
+}"""
+MAX_STATEMENTS = 8
+
+
+async def _people_with_reports(actors: Actors, partner_id: object, count: int) -> None:
+    now = utc_now()
+    for n in range(count):
+        person = await Person.create(phone=new_phone())
+        await ScoreReport.create(
+            person=person,
+            status=ReportStatus.READY,
+            grade=Grade.B,
+            score=640 + n % 50,
+            default_probability=0.03,
+            reason_codes=[{"code": "R01", "text_en": "Short history", "text_zh": "历史较短"}],
+            data_sources=["SOCIAL"],
+            model_version="test-1",
+            input_hash="0" * 64,
+            computed_at=now - timedelta(days=1),
+        )
+        await grant_consent(
+            person.id,
+            partner_id,  # type: ignore[arg-type]
+            PartnerType.BANK,
+            Terms(
+                [Scope.GRADE, Scope.SCORE, Scope.REASON_CODES],
+                Purpose.CREDIT_APPLICATION,
+                90,
+                Access.ONGOING,
+            ),
+            now,
+            None,
+        )
+
+
+@pytest.mark.parametrize("subjects", [10, 100])
+async def test_listing_subjects_costs_at_most_eight_statements(
+    actors: Actors, subjects: int
+) -> None:
+    bank = await actors.partner(PartnerType.BANK)
+    await _people_with_reports(actors, bank.partner.id, subjects)
+    reads_before = await AccessLogEntry.filter(event="READ").count()
+
+    with counting_statements() as counter:
+        body = await bank.graphql(PAGE, first=100)
+
+    edges = body["data"]["partner"]["subjects"]["edges"]
+    assert len(edges) == subjects
+    assert all(
+        e["node"]["grade"] == "B" and e["node"]["reasonCodes"][0]["code"] == "R01" for e in edges
+    )
+    assert len(counter.statements) <= MAX_STATEMENTS, counter.statements
+    assert await AccessLogEntry.filter(event="READ").count() - reads_before == subjects
