@@ -110,8 +110,4 @@ class LoadedModel:
         if self.challenger is not None and self.config.serving == "challenger":
             pd = self.challenger.default_probability(x)
             return pd, self.challenger.reasons(x, pd)
-        contributions = self.scorecard.contributions(x)
-        return (
-            self.scorecard.default_probability(contributions),
-            self.scorecard.reasons(x, contributions),
-        )
+        return self.scorecard.predict(x)

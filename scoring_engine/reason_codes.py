@@ -99,8 +99,9 @@ def column_reason(column: str, missing: bool) -> ReasonCode:
 class ReasonBook:
     """Reason codes of one model's characteristics, laid out for vectorised look-up.
 
-    Each characteristic has three states: value present, missing with its source linked,
-    missing because its source is not linked.
+    Each characteristic has three states, each with its code: value present, missing with
+    its source linked, missing because its source is not linked. Code index ``no_reason``
+    marks a value that is never a reason (having linked an account).
     """
 
     def __init__(self, features: Sequence[str]) -> None:
@@ -112,16 +113,15 @@ class ReasonBook:
                 codes.setdefault(reason.code, reason)
             table.append(states)
         self.codes: tuple[ReasonCode, ...] = tuple(codes.values())
+        self.no_reason = len(self.codes)
         position = {reason.code: i for i, reason in enumerate(self.codes)}
-        self.index = np.array([[position[r.code] for r in states] for states in table])
-        self.index = self.index.reshape(len(features), 3).astype(np.intp)
-        self.linked_by = np.array(
-            [self._linked_by(name, features) for name in features], dtype=np.intp
-        )
-        self.link_flags = np.array([name in _NOT_A_REASON_WHEN_LINKED for name in features])
-        self.has_source = self.linked_by >= 0
-        self.linked_column = np.where(self.has_source, self.linked_by, 0)
-        self.characteristic = np.arange(len(features))
+        self.index = np.array(
+            [[position[r.code] for r in states] for states in table], dtype=np.intp
+        ).reshape(len(features), 3)
+        self.silenced_when_one = np.array([n in _NOT_A_REASON_WHEN_LINKED for n in features])
+        linked_by = np.array([self._linked_by(n, features) for n in features], dtype=np.intp)
+        self._has_source = linked_by >= 0
+        self._linked_column = np.where(self._has_source, linked_by, 0)
 
     @staticmethod
     def _states(name: str) -> tuple[ReasonCode, ReasonCode, ReasonCode]:
@@ -141,26 +141,29 @@ class ReasonBook:
     def principal(
         self, values: Array, points_lost: Array, limit: int = MAX_REASONS
     ) -> list[tuple[ReasonCode, ...]]:
-        """Top reasons per row, most points lost first.
-
-        values: the characteristics' values, (n, k), NaN when missing.
-        points_lost: points below the best attribute of each characteristic, (n, k).
-        """
-        n = len(values)
-        n_codes = len(self.codes)
+        """Top reasons per row from the characteristics' values, (n, k), NaN when missing,
+        and the points each lost against its best attribute, (n, k)."""
         missing = np.isnan(values)
-        unlinked = np.isnan(values[:, self.linked_column]) & self.has_source
+        unlinked = np.isnan(values[:, self._linked_column]) & self._has_source
         state = missing.astype(np.intp) + (missing & unlinked)
-        code = self.index[self.characteristic, state]
-        points_lost = np.where(self.link_flags & (values == 1.0), 0.0, points_lost)
-        # Pool points by (row, code): one bincount over flat (row * codes + code) slots.
-        slots = (code + np.arange(n)[:, None] * n_codes).ravel()
-        pooled = np.bincount(slots, weights=points_lost.ravel(), minlength=n * n_codes)
-        pooled = pooled.reshape(n, n_codes)
+        code = self.index[np.arange(values.shape[1]), state]
+        code = np.where(self.silenced_when_one & (values == 1.0), self.no_reason, code)
+        return self.rank(code, points_lost, limit)
+
+    def rank(
+        self, code: NDArray[np.intp], points_lost: Array, limit: int = MAX_REASONS
+    ) -> list[tuple[ReasonCode, ...]]:
+        """Pool points lost by code and keep the ``limit`` codes that lost most per row."""
+        n = len(code)
+        width = self.no_reason + 1
+        # One bincount over flat (row * width + code) slots; the no-reason column is dropped.
+        slots = (code + np.arange(n)[:, None] * width).ravel()
+        pooled = np.bincount(slots, weights=points_lost.ravel(), minlength=n * width)
+        pooled = pooled.reshape(n, width)[:, : self.no_reason]
         # Stable sort on (-points, code order) keeps reports identical between runs.
         top = np.argsort(-pooled, axis=1, kind="stable")[:, :limit]
         # Points are sorted, so the reasons kept are a prefix of each row.
-        kept = (np.take_along_axis(pooled, top, axis=1) >= MIN_POINTS_LOST).sum(axis=1)
+        kept = np.minimum((pooled >= MIN_POINTS_LOST).sum(axis=1), limit)
         codes = self.codes
         return [
             tuple([codes[c] for c in row[:count]])

@@ -41,9 +41,11 @@ class Scaling:
 
     def score(self, default_probability: Array) -> NDArray[np.int64]:
         """Scores for an array of PDs."""
-        pd = np.clip(default_probability, 1e-12, 1.0 - 1e-12)
-        raw = self.offset + self.factor * np.log((1.0 - pd) / pd)
-        return np.clip(np.rint(raw), self.minimum, self.maximum).astype(np.int64)
+        # minimum/maximum rather than np.clip: same result, a fraction of the call overhead
+        # that dominates when one person is scored.
+        pd = np.minimum(np.maximum(default_probability, 1e-12), 1.0 - 1e-12)
+        raw = np.rint(self.offset + self.factor * np.log((1.0 - pd) / pd))
+        return np.minimum(np.maximum(raw, self.minimum), self.maximum).astype(np.int64)
 
     def to_mapping(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}

@@ -52,31 +52,25 @@ class Scorecard:
 
     def contributions(self, x: Array) -> Array:
         """Log-odds contribution of each characteristic, (n, k), from features (n, F)."""
-        if len(x) > _CHUNK:
-            blocks = [self.contributions(x[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
-            return np.vstack(blocks)
         c = self._compiled
-        values = x[:, c.columns]
-        out = np.empty(values.shape)
-        numeric = values[:, c.numeric]
-        attribute = (numeric[:, :, None] >= c.edges[None, :, :]).sum(axis=2)
-        attribute = np.where(np.isnan(numeric), c.missing, attribute)
-        out[:, c.numeric] = c.table[c.offsets + attribute]
-        for i, characteristic, contribution in c.categorical:
-            out[:, i] = contribution[characteristic.assign(values[:, i])]
-        if c.gated.any():
-            out[(x[:, c.gates] != 1.0) & c.gated] = 0.0
-        return out
+        slots, inapplicable = c.lookup(x)
+        return np.where(inapplicable, 0.0, c.table[slots])
 
     def default_probability(self, contributions: Array) -> Array:
-        log_odds = self.intercept + contributions.sum(axis=1)
+        # A cumulative sum adds strictly left to right; sum() may pair terms differently for
+        # one row than for many, and a report must not depend on the size of its batch.
+        log_odds = self.intercept + np.cumsum(contributions, axis=1)[:, -1]
         return np.asarray(1.0 / (1.0 + np.exp(-log_odds)), dtype=np.float64)
 
-    def reasons(self, x: Array, contributions: Array) -> list[tuple[ReasonCode, ...]]:
-        """Principal reasons: points lost against each characteristic's best attribute."""
+    def predict(self, x: Array) -> tuple[Array, list[tuple[ReasonCode, ...]]]:
+        """Default probability and principal reasons (points lost against each
+        characteristic's best attribute), from a single look-up of every attribute."""
         c = self._compiled
+        slots, inapplicable = c.lookup(x)
+        contributions = np.where(inapplicable, 0.0, c.table[slots])
+        codes = np.where(inapplicable, c.unlinked_code, c.code_table[slots])
         points_lost = self.scaling.factor * (contributions - c.best)
-        return c.reasons.principal(x[:, c.columns], points_lost)
+        return self.default_probability(contributions), c.reasons.rank(codes, points_lost)
 
     def points(self) -> list[list[float]]:
         """Points of every attribute; the unclipped score is the sum over characteristics."""
@@ -160,33 +154,72 @@ class Scorecard:
 
 
 class _Compiled:
-    """The table as arrays, so scoring is a few vectorised look-ups whatever the batch size."""
+    """The table as flat arrays: every attribute of every characteristic has a slot holding
+    its contribution and its reason code, so scoring is a few vectorised look-ups whatever
+    the batch size."""
 
     def __init__(self, card: Scorecard) -> None:
         chars = card.characteristics
         contributions = [
             coef * np.asarray(c.woe) for c, coef in zip(chars, card.coefficients, strict=True)
         ]
-        numeric = [i for i, c in enumerate(chars) if c.kind == "numeric"]
-        width = max((len(chars[i].edges) for i in numeric), default=0)
+        sizes = [len(t) for t in contributions]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        self.table = np.concatenate(contributions) if chars else np.empty(0)
+        self.best = np.array([t.min() for t in contributions])
+        self.reasons = ReasonBook([c.name for c in chars])
+        self.code_table = np.concatenate(
+            [self._codes(j, c) for j, c in enumerate(chars)] or [np.empty(0, dtype=np.intp)]
+        )
+        self.unlinked_code = self.reasons.index[:, 2]
+
+        columns = [card.features.index(c.name) for c in chars]
+        numeric = [j for j, c in enumerate(chars) if c.kind == "numeric"]
+        self.all_numeric = len(numeric) == len(chars)
+        self.numeric = np.array(numeric, dtype=np.intp)
+        self.numeric_columns = np.array([columns[j] for j in numeric], dtype=np.intp)
+        width = max((len(chars[j].edges) for j in numeric), default=0)
         # Padding with +inf never counts as "value >= edge", so short rows need no masking.
         self.edges = np.full((len(numeric), max(width, 1)), np.inf)
-        for row, i in enumerate(numeric):
-            self.edges[row, : len(chars[i].edges)] = chars[i].edges
-        sizes = [len(contributions[i]) for i in numeric]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        self.table = np.concatenate([contributions[i] for i in numeric]) if numeric else np.empty(0)
-        self.columns = np.array([card.features.index(c.name) for c in chars], dtype=np.intp)
-        self.numeric = np.array(numeric, dtype=np.intp)
-        self.missing = np.array([chars[i].missing_attribute for i in numeric], dtype=np.intp)
+        for row, j in enumerate(numeric):
+            self.edges[row, : len(chars[j].edges)] = chars[j].edges
+        self.numeric_offsets = self.offsets[self.numeric]
+        self.numeric_missing = self.numeric_offsets + [chars[j].missing_attribute for j in numeric]
         self.categorical = tuple(
-            (i, c, contributions[i]) for i, c in enumerate(chars) if c.kind != "numeric"
+            (j, columns[j], c) for j, c in enumerate(chars) if c.kind != "numeric"
         )
-        self.best = np.array([t.min() for t in contributions])
         gates = [card.features.index(c.applies_if) if c.applies_if else 0 for c in chars]
         self.gates = np.array(gates, dtype=np.intp)
         self.gated = np.array([c.applies_if is not None for c in chars], dtype=np.bool_)
-        self.reasons = ReasonBook([c.name for c in chars])
+
+    def _codes(self, j: int, characteristic: Characteristic) -> NDArray[np.intp]:
+        present, missing, _ = self.reasons.index[j]
+        codes = np.full(len(characteristic.woe), present, dtype=np.intp)
+        codes[characteristic.missing_attribute] = missing
+        if self.reasons.silenced_when_one[j]:
+            codes[characteristic.assign(np.array([1.0]))[0]] = self.reasons.no_reason
+        return codes
+
+    def lookup(self, x: Array) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        """Slot of each row's attribute per characteristic, and where a characteristic does
+        not apply (its source is not linked)."""
+        if len(x) > _CHUNK:
+            parts = [self.lookup(x[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
+            return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+        values = x[:, self.numeric_columns]
+        attribute = (values[:, :, None] >= self.edges).sum(axis=2)
+        numeric_slots = np.where(
+            np.isnan(values), self.numeric_missing, self.numeric_offsets + attribute
+        )
+        if self.all_numeric:
+            slots = numeric_slots
+        else:
+            slots = np.empty((len(x), len(self.offsets)), dtype=np.intp)
+            slots[:, self.numeric] = numeric_slots
+            for j, column, characteristic in self.categorical:
+                slots[:, j] = self.offsets[j] + characteristic.assign(x[:, column])
+        inapplicable = (x[:, self.gates] != 1.0) & self.gated
+        return slots, inapplicable
 
 
 def sha256(raw: bytes) -> str:
