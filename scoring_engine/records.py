@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Self
 
 MONTHS = 12
@@ -48,6 +48,8 @@ class _Reader:
         value = self.raw.get(field)
         if value is None:
             raise self._fail(field, "is required")
+        if isinstance(value, datetime):
+            return value.date()
         if isinstance(value, date):
             return value
         if isinstance(value, str):

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -39,7 +40,7 @@ from scoring_engine.training import (
     synthetic_table,
     train,
 )
-from scoring_engine.training_report import write_report
+from scoring_engine.training_report import METRICS_JSON, write_report
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"
@@ -127,7 +128,7 @@ def list_versions(root: Path) -> list[VersionSummary]:
         if folder.name.startswith(".") or not (folder / MODEL_JSON).is_file():
             continue
         config = _config(folder)
-        metrics = orjson.loads((folder / "metrics.json").read_bytes())
+        metrics = orjson.loads((folder / METRICS_JSON).read_bytes())
         summaries.append(
             VersionSummary(
                 version=config.version,
@@ -158,7 +159,9 @@ def promote_version(root: Path, version: str) -> None:
 
 def promoted_version(root: Path) -> str | None:
     marker = Path(root) / PROMOTED
-    return marker.read_text(encoding="utf-8").strip() or None if marker.is_file() else None
+    if not marker.is_file():
+        return None
+    return marker.read_text(encoding="utf-8").strip() or None
 
 
 def load_version(root: Path, version: str) -> LoadedModel:
@@ -186,6 +189,12 @@ def load_challenger(root: Path, version: str) -> Challenger:
     return Challenger.load(
         path, config.features, np.asarray(config.challenger_best_values), config.scaling
     )
+
+
+def version_metrics(root: Path, version: str) -> dict[str, Any]:
+    """The version's ``metrics.json``: cross-validated measures and the promotion reasons."""
+    document: dict[str, Any] = orjson.loads((_folder(root, version) / METRICS_JSON).read_bytes())
+    return document
 
 
 def load_promoted(root: Path) -> LoadedModel:

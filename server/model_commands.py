@@ -28,6 +28,7 @@ from scoring_engine.registry import (
     load_version,
     promote_version,
     train_version,
+    version_metrics,
 )
 from scoring_engine.tabular import TabularError, read_training_csv
 from scoring_engine.training import DEFAULT_SEED, Measures, TrainingError
@@ -94,7 +95,7 @@ def train_command(args: argparse.Namespace) -> int:
             promote_version(model_root(), version)
     except (TabularError, TrainingError, RegistryError) as error:
         return _fail(str(error))
-    metrics = orjson.loads((model_root() / "versions" / version / "metrics.json").read_bytes())
+    metrics = version_metrics(model_root(), version)
     model = load_version(model_root(), version)
     print(f"trained {version} in {metrics['training_seconds']} s")
     print(_table(["model", "AUC", "KS", "Gini", "Brier"], _metric_rows(metrics["models"])))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,12 +11,14 @@ from sklearn.preprocessing import FunctionTransformer
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from scoring_engine.challenger import TRUSTED_TYPES, Challenger
-from scoring_engine.features import feature_matrix
+from scoring_engine.features import feature_matrix, features_of
 from scoring_engine.model import LoadedModel
 from scoring_engine.promotion import ModelEvidence, decide
+from scoring_engine.reason_codes import CATALOGUE
 from scoring_engine.registry import load_challenger
+from scoring_engine.report import score
 from scoring_engine.scaling import Scaling
-from scoring_engine.synthetic import generate
+from scoring_engine.synthetic import generate, persona
 
 
 def test_the_stored_challenger_loads_with_only_the_trusted_types(
@@ -51,3 +54,23 @@ def test_the_challenger_serves_only_when_it_wins_on_every_condition() -> None:
     decision = decide(champion, worse_calibrated, challenger_explains=True)
     assert decision.serving == "champion"
     assert any(r.startswith("not met: worst grade") for r in decision.reasons)
+
+
+def test_a_version_serving_its_challenger_scores_and_explains_with_it(
+    model_root: Path, default_model: LoadedModel
+) -> None:
+    challenger = load_challenger(model_root, default_model.version)
+    serving_challenger = LoadedModel(
+        config=replace(default_model.config, serving="challenger"),
+        scorecard=default_model.scorecard,
+        baseline=default_model.baseline,
+        challenger=challenger,
+    )
+    report = score(serving_challenger, persona("grade_d"))
+    assert (
+        report.default_probability
+        == challenger.default_probability(features_of(persona("grade_d"))[None, :])[0]
+    )
+    assert report.grade == "D"
+    assert report.reasons
+    assert {r.code for r in report.reasons} <= set(CATALOGUE)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -88,3 +88,9 @@ def test_applicant_lists_its_linked_sources_and_round_trips() -> None:
 def test_applicant_rejects_a_source_that_is_not_a_mapping() -> None:
     with pytest.raises(RecordError, match="social"):
         ApplicantData.from_mapping({"as_of": "2025-01-01", "social": [1, 2]})
+
+
+def test_a_timestamp_for_a_date_keeps_only_its_day() -> None:
+    record = SocialRecord.from_mapping({"account_created": datetime(2021, 5, 6, 7, 8)})
+    assert record.account_created == date(2021, 5, 6)
+    assert type(record.account_created) is date

@@ -6,7 +6,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring_engine.registry import list_versions, load_version, train_version
+from scoring_engine.features import FEATURE_NAMES, feature_matrix
+from scoring_engine.registry import (
+    RegistryError,
+    list_versions,
+    load_version,
+    promote_version,
+    promoted_version,
+    train_version,
+)
+from scoring_engine.synthetic import generate
 from scoring_engine.tabular import OTHER, TabularError, read_training_csv
 
 
@@ -45,6 +54,8 @@ def test_a_csv_with_numeric_categorical_missing_and_many_level_columns_trains(
     version = train_version(tmp_path / "models", table, seed=3)
     model = load_version(tmp_path / "models", version)
     assert not model.config.scores_applicants
+    with pytest.raises(RegistryError, match="cannot score linked accounts"):
+        promote_version(tmp_path / "models", version)
     [summary] = list_versions(tmp_path / "models")
     assert summary.auc > 0.65
     folder = tmp_path / "models" / "versions" / version
@@ -91,3 +102,23 @@ def test_numeric_outcome_values_match_whatever_their_spelling(tmp_path: Path) ->
     data = tmp_path / "loans.csv"
     data.write_text("x,status\n1,1.0\n2,0\n3,1\n", encoding="utf-8")
     assert read_training_csv(data, "status", "1").bad.tolist() == [True, False, True]
+
+
+def test_a_csv_of_our_own_features_trains_a_model_that_can_serve(tmp_path: Path) -> None:
+    population = generate(3_000, seed=8)
+    scorable = population.take(population.sufficient)
+    data = tmp_path / "features.csv"
+    with data.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        # Columns in a different order than the model's: they are matched by name.
+        writer.writerow(["defaulted", *reversed(FEATURE_NAMES)])
+        for row, bad in zip(
+            feature_matrix(scorable.batch).tolist(), scorable.defaulted.tolist(), strict=True
+        ):
+            writer.writerow([int(bad), *("" if v != v else v for v in reversed(row))])
+    table = read_training_csv(data, "defaulted", "1")
+    assert table.features == FEATURE_NAMES
+    root = tmp_path / "models"
+    version = train_version(root, table, seed=1, promote=True)
+    assert load_version(root, version).config.scores_applicants
+    assert promoted_version(root) == version
