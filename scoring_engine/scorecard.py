@@ -73,13 +73,18 @@ class Scorecard:
         return self.default_probability(contributions), c.reasons.rank(codes, points_lost)
 
     def points(self) -> list[list[float]]:
-        """Points of every attribute; the unclipped score is the sum over characteristics."""
-        k = len(self.characteristics)
-        shared = (self.scaling.offset - self.scaling.factor * self.intercept) / k
+        """Points of every attribute; the unclipped score is the sum over characteristics,
+        counting ``points_not_applicable`` for a characteristic that does not apply."""
         return [
-            [shared - self.scaling.factor * coef * w for w in c.woe]
+            [self.points_not_applicable - self.scaling.factor * coef * w for w in c.woe]
             for c, coef in zip(self.characteristics, self.coefficients, strict=True)
         ]
+
+    @property
+    def points_not_applicable(self) -> float:
+        """Points of a characteristic with zero log-odds contribution: the intercept's share."""
+        k = len(self.characteristics)
+        return (self.scaling.offset - self.scaling.factor * self.intercept) / k
 
     def to_json(self, categories: Mapping[str, Sequence[str]] | None = None) -> bytes:
         """The published points table: canonical JSON (sorted keys), hashed by ``sha256``."""
@@ -94,6 +99,7 @@ class Scorecard:
                     "name": c.name,
                     "kind": c.kind,
                     "applies_if": c.applies_if,
+                    "points_not_applicable": self.points_not_applicable if c.applies_if else None,
                     "edges": list(c.edges),
                     "category_bins": list(c.category_bins),
                     "coefficient": coef,

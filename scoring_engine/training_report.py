@@ -99,43 +99,49 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
     serving = trained.decision.serving
     cut = trained.cutoffs
     scale = trained.scaling
-    sections = [
+    limitations = [
+        "- Measured on the data above only; performance on real applicants must be "
+        "confirmed on real outcomes before grades inform lending decisions.",
+        "- Behavioural data describe online activity, which differs across regions, "
+        "occupations and generations; people with little online history get "
+        "INSUFFICIENT_DATA rather than a grade.",
+        "- Population drift is checked with `scorelink model monitor` (PSI flags at 0.10 "
+        "and 0.25); a SHIFT calls for review or retraining.",
+    ]
+    if data.get("source") == "synthetic":
+        limitations.insert(
+            0,
+            "- Trained on a synthetic population: its grades say nothing about real people "
+            "until it is retrained on real repayment outcomes.",
+        )
+    # Each block is one paragraph, table or list; blocks are separated by blank lines.
+    blocks = [
         f"# Model card: {config.version}",
         f"Created {config.created_at}. Serving model: **{serving}** "
         f"(scorecard sha256 `{config.scorecard_sha256}`).",
-        "## Data",
-        data_text,
-        "## Target",
-        target_text,
-        "## Features",
-        *feature_rows,
-        "## Metrics (stratified 5-fold cross-validation, out of fold)",
-        *measures_table(trained.measures),
-        f"## Calibration by grade ({serving})",
-        *grades_table(trained.measures[serving]),
-        "## Scaling and grade cut-offs",
+        f"## Data\n\n{data_text}",
+        f"## Target\n\n{target_text}",
+        "## Features\n\n" + "\n".join(feature_rows),
+        "## Metrics (stratified 5-fold cross-validation, out of fold)\n\n"
+        + "\n".join(measures_table(trained.measures)),
+        f"## Calibration by grade ({serving})\n\n"
+        + "\n".join(grades_table(trained.measures[serving])),
+        "## Scaling and grade cut-offs\n\n"
         f"{scale.anchor_score:g} points at {scale.anchor_odds:g}:1 good:bad odds, "
         f"{scale.points_to_double_odds:g} points to double the odds, clipped "
-        f"{scale.minimum}-{scale.maximum}. Grades by probability of "
-        f"default: A < {cut.a:.0%}, B {cut.a:.0%}-{cut.b:.0%}, C {cut.b:.0%}-{cut.c:.0%}, "
+        f"{scale.minimum}-{scale.maximum}. Grades by probability of default: "
+        f"A < {cut.a:.0%}, B {cut.a:.0%}-{cut.b:.0%}, C {cut.b:.0%}-{cut.c:.0%}, "
         f"D >= {cut.c:.0%}.",
-        "## Promotion decision",
-        *(f"- {reason}" for reason in trained.decision.reasons),
-        "## Limitations",
-        "- Measured on the data above only; performance on real applicants must be confirmed "
-        "on real outcomes before the grade is used for lending decisions.",
-        "- Behavioural data describe online activity, which differs across regions, "
-        "occupations and generations; people with little online life get INSUFFICIENT_DATA "
-        "rather than a grade, and thin files are scored with wider uncertainty.",
-        "- Population drift is checked with `scorelink model monitor` (PSI flags at 0.10 "
-        "and 0.25); a SHIFT calls for review or retraining.",
-        "## Fairness statement",
+        "## Promotion decision\n\n"
+        + "\n".join(f"- {reason}" for reason in trained.decision.reasons),
+        "## Limitations\n\n" + "\n".join(limitations),
+        "## Fairness statement\n\n"
         "No protected attribute (gender, ethnicity, religion, health, age) is a model input; "
         "the feature list above is asserted by the test suite. Account age measures how long "
         "an account has existed, not how old its holder is, but it can correlate with age: "
         "outcomes by age band should be reviewed on real data wherever ages are lawfully held.",
     ]
-    return "\n\n".join(sections).replace("\n\n|", "\n|") + "\n"
+    return "\n\n".join(blocks) + "\n"
 
 
 def _roc_plot(path: Path, trained: TrainedModels) -> None:
