@@ -93,6 +93,7 @@ _SCALARS: tuple[str, ...] = (
     "delivery_addresses",
     "address_changes",
 )
+_SCALAR_INDEX = {name: i for i, name in enumerate(_SCALARS)}
 _SERIES: tuple[str, ...] = ("posts", "orders", "spend")
 _WIDTH = len(_SCALARS) + len(_SERIES) * MONTHS
 
@@ -126,7 +127,7 @@ class ApplicantBatch:
 
     def column(self, name: str) -> Array:
         """One scalar column by name, e.g. ``"followers"``."""
-        return self.values[:, _SCALARS.index(name)]
+        return self.values[:, _SCALAR_INDEX[name]]
 
     def series(self, name: str) -> Array:
         """One monthly series by name (``"posts"``, ``"orders"``, ``"spend"``), shape (n, 12)."""
@@ -177,6 +178,7 @@ def feature_matrix(batch: ApplicantBatch) -> Array:
     """Features of every applicant, shape (n, len(FEATURE_NAMES)), NaN where undefined."""
     values = batch.values
     n = len(values)
+    raw = batch.column
     # The three monthly series are summarised together, and columns are filled in place:
     # one person costs as few numpy calls as a million do, which keeps serving fast.
     monthly = values[:, len(_SCALARS) :].reshape(n, len(_SERIES), MONTHS)
@@ -185,8 +187,8 @@ def feature_matrix(batch: ApplicantBatch) -> Array:
     spend = monthly[:, 2]
     spend_mean = mean[:, 2]
     spend_variance = np.einsum("ij,ij->i", spend, spend) * (1.0 / MONTHS) - spend_mean**2
-    followers, following = values[:, 2], values[:, 3]
-    on_time, late = values[:, 8], values[:, 9]
+    followers, following = raw("followers"), raw("following")
+    on_time, late = raw("instalments_on_time"), raw("instalments_late")
     out = np.empty((n, len(FEATURE_NAMES)))
     col = _COLUMN
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -197,26 +199,26 @@ def feature_matrix(batch: ApplicantBatch) -> Array:
         out[:, col["ecommerce_on_time_rate"]] = on_time / (on_time + late)
     # A source's own "linked" characteristic carries the risk of not linking it, so the
     # other characteristics' missing attributes need not all share that one effect.
-    out[:, col["social_linked"]] = values[:, 0]
-    out[:, col["social_account_age_months"]] = values[:, 1] / DAYS_PER_MONTH
+    out[:, col["social_linked"]] = raw("social_linked")
+    out[:, col["social_account_age_months"]] = raw("social_age_days") / DAYS_PER_MONTH
     out[:, col["social_followers_log"]] = np.log1p(followers)
     out[:, col["social_follow_ratio_log"]] = np.log((followers + 1.0) / (following + 1.0))
     out[:, col["social_posts_per_month"]] = mean[:, 0]
     out[:, col["social_active_months"]] = active[:, 0]
-    out[:, col["social_verified"]] = values[:, 4]
-    out[:, col["ecommerce_linked"]] = values[:, 5]
-    out[:, col["ecommerce_account_age_months"]] = values[:, 6] / DAYS_PER_MONTH
+    out[:, col["social_verified"]] = raw("verified")
+    out[:, col["ecommerce_linked"]] = raw("ecommerce_linked")
+    out[:, col["ecommerce_account_age_months"]] = raw("ecommerce_age_days") / DAYS_PER_MONTH
     out[:, col["ecommerce_orders_per_month"]] = mean[:, 1]
     out[:, col["ecommerce_spend_per_month_log"]] = np.log1p(spend_mean)
     out[:, col["ecommerce_active_months"]] = active[:, 1]
-    out[:, col["ecommerce_return_rate"]] = values[:, 7]
+    out[:, col["ecommerce_return_rate"]] = raw("return_rate")
     out[:, col["ecommerce_late_instalments"]] = late
-    out[:, col["ecommerce_delivery_addresses"]] = values[:, 10]
-    out[:, col["ecommerce_address_changes"]] = values[:, 11]
+    out[:, col["ecommerce_delivery_addresses"]] = raw("delivery_addresses")
+    out[:, col["ecommerce_address_changes"]] = raw("address_changes")
     # Monthly summaries of an unlinked source are undefined, not zero. (Its scalars are NaN
     # already, and its spend volatility is 0/0.)
-    out[values[:, 0] != 1.0, _SOCIAL_MONTHLY] = np.nan
-    out[values[:, 5] != 1.0, _ECOMMERCE_MONTHLY] = np.nan
+    out[raw("social_linked") != 1.0, _SOCIAL_MONTHLY] = np.nan
+    out[raw("ecommerce_linked") != 1.0, _ECOMMERCE_MONTHLY] = np.nan
     return out
 
 
