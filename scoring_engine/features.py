@@ -141,37 +141,45 @@ class ApplicantBatch:
 
 def batch_of(applicants: Sequence[ApplicantData]) -> ApplicantBatch:
     """Columnar form of validated applicant records."""
-    no_social = [0.0, _NAN, _NAN, _NAN, _NAN]
-    no_ecommerce = [0.0, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN]
-    no_months = [0] * MONTHS
-    rows = []
-    for data in applicants:
-        s, e = data.social, data.ecommerce
-        row: list[float] = []
-        if s is None:
-            row += no_social
-        else:
-            age = (data.as_of - s.account_created).days
-            row += (1.0, age, s.followers, s.following, 1.0 if s.verified else 0.0)
-        if e is None:
-            row += no_ecommerce
-        else:
-            row += (
-                1.0,
-                (data.as_of - e.account_created).days,
-                e.return_rate,
-                e.instalments_on_time,
-                e.instalments_late,
-                e.delivery_addresses,
-                e.address_changes,
-            )
-        row += no_months if s is None else s.posts_per_month
-        row += no_months * 2 if e is None else e.orders_per_month + e.spend_per_month
-        rows.append(row)
+    rows = [_row(data) for data in applicants]
     return ApplicantBatch(np.array(rows, dtype=np.float64).reshape(-1, _WIDTH))
 
 
+def _row(data: ApplicantData) -> tuple[float, ...]:
+    s, e = data.social, data.ecommerce
+    social = (
+        _NO_SOCIAL
+        if s is None
+        else (
+            1.0,
+            (data.as_of - s.account_created).days,
+            s.followers,
+            s.following,
+            1.0 if s.verified else 0.0,
+        )
+    )
+    ecommerce = (
+        _NO_ECOMMERCE
+        if e is None
+        else (
+            1.0,
+            (data.as_of - e.account_created).days,
+            e.return_rate,
+            e.instalments_on_time,
+            e.instalments_late,
+            e.delivery_addresses,
+            e.address_changes,
+        )
+    )
+    posts = _NO_MONTHS if s is None else s.posts_per_month
+    orders_and_spend = _NO_MONTHS * 2 if e is None else e.orders_per_month + e.spend_per_month
+    return social + ecommerce + posts + orders_and_spend
+
+
 _NAN = float("nan")
+_NO_SOCIAL = (0.0, _NAN, _NAN, _NAN, _NAN)
+_NO_ECOMMERCE = (0.0, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN)
+_NO_MONTHS = (0.0,) * MONTHS
 
 
 def feature_matrix(batch: ApplicantBatch) -> Array:
