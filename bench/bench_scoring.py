@@ -38,6 +38,7 @@ TARGETS: dict[str, float | None] = {
 _WHEN = datetime(2025, 1, 1, tzinfo=UTC)
 _SINGLE_RUNS = 5_000
 _BATCH_PEOPLE = 100_000
+_BATCH_RUNS = 3  # the median of three: the machine is shared and one run can be unlucky
 
 
 def run() -> dict[str, float]:
@@ -60,13 +61,15 @@ def run() -> dict[str, float]:
 
     population = generate(_BATCH_PEOPLE, seed=99)
     people = [population.applicant(i) for i in range(len(population))]
-    begin_batch = time.perf_counter()
-    score_batch(model, people, computed_at=_WHEN)
-    batch_seconds = time.perf_counter() - begin_batch
+    batch_runs = []
+    for _ in range(_BATCH_RUNS):
+        begin_batch = time.perf_counter()
+        score_batch(model, people, computed_at=_WHEN)
+        batch_runs.append(time.perf_counter() - begin_batch)
 
     return {
         "single_score_median_us": statistics.median(timings) / 1_000,
-        "batch_100k_seconds": batch_seconds,
+        "batch_100k_seconds": statistics.median(batch_runs),
         "training_seconds": training_seconds,
         "loaded_model_mb": model_bytes / 2**20,
         "challenger_loaded_mb": challenger_bytes / 2**20,
