@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from pathlib import Path
 
 from consent.catalog import PartnerType
 from domain.models import Partner, Person
 from domain.partners import register_partner
+from domain.sandbox_accounts import seed_persona_accounts
+from domain.sandbox_consents import seed_demo_consents
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def demo_client_secret(secret_key: str, client_id: str) -> str:
     )
 
 
-async def seed_sandbox(secret_key: str) -> SandboxSeed:
+async def seed_sandbox(secret_key: str, model_dir: Path | None = None) -> SandboxSeed:
     partners: list[DemoPartner] = []
     for partner_type, name in DEMO_PARTNER_NAMES.items():
         client_id = demo_client_id(partner_type)
@@ -79,11 +82,17 @@ async def seed_sandbox(secret_key: str) -> SandboxSeed:
                 name, partner_type, client_id=client_id, client_secret=secret, is_sandbox=True
             )
         partners.append(DemoPartner(name, partner_type, client_id, secret))
+    people: dict[str, Person] = {}
     for persona in TEST_PERSONAS:
-        await Person.get_or_create(
+        people[persona.key], _ = await Person.get_or_create(
             phone=persona.phone,
             defaults={"display_name": persona.display_name, "is_sandbox": True},
         )
+    demo = await Partner.filter(client_id__in=[p.client_id for p in partners])
+    await seed_demo_consents(demo, people)
+    if model_dir is not None:
+        # Linked sandbox accounts and a current report per persona (scores with the model).
+        await seed_persona_accounts(TEST_PERSONAS, secret_key, model_dir)
     return SandboxSeed(partners=partners, personas=list(TEST_PERSONAS))
 
 

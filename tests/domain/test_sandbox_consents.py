@@ -1,0 +1,66 @@
+"""Sandbox seed: every demo partner sees consents in every state, and seeding twice adds nothing."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise.context import TortoiseContext
+
+from consent.catalog import PartnerType, Scope
+from consent.decision import DenialCode
+from consent.lifecycle import request_status
+from consent.models import ConsentGrant, ConsentRequest, PartnerSubject
+from domain.clock import utc_now
+from domain.models import Partner, Person
+from domain.partner_reads import read_subject
+from domain.principal import PartnerPrincipal
+from domain.sandbox import TEST_PERSONAS, seed_sandbox
+
+SECRET = "sandbox-seed-test-secret-key-0123456789"
+EXPECTED = {
+    "grade_a": {Scope.GRADE: None, Scope.IDENTITY: None},
+    "grade_b": {Scope.GRADE: None, Scope.IDENTITY: DenialCode.CONSENT_REQUIRED},
+    "grade_c": {Scope.GRADE: DenialCode.CONSENT_EXPIRED},
+    "grade_d": {Scope.GRADE: DenialCode.CONSENT_REVOKED},
+    "thin_file": {Scope.GRADE: DenialCode.CONSENT_EXPIRED},
+    "empty": {Scope.GRADE: None},
+}
+
+
+async def test_every_demo_partner_sees_each_consent_state(orm: TortoiseContext) -> None:
+    await seed_sandbox(SECRET)
+    people = {p.key: await Person.get(phone=p.phone) for p in TEST_PERSONAS}
+    partners = await Partner.filter(is_sandbox=True)
+    assert {p.type for p in partners} == set(PartnerType)
+    for partner in partners:
+        principal = PartnerPrincipal(partner.id, PartnerType(partner.type), partner.client_id)
+        for key, expected in EXPECTED.items():
+            subject = await PartnerSubject.get(partner_id=partner.id, person_id=people[key].id)
+            view = await read_subject(principal, subject.subject_id, frozenset(expected), None)
+            for scope, reason in expected.items():
+                assert view.decision.denied.get(scope) == reason, (partner.name, key, scope)
+        statuses = sorted(
+            request_status(r, utc_now()).value
+            for r in await ConsentRequest.filter(partner_id=partner.id)
+        )
+        assert statuses == ["DENIED", "EXPIRED", "PENDING"]
+
+
+async def test_seeding_twice_adds_no_consents(orm: TortoiseContext) -> None:
+    await seed_sandbox(SECRET)
+    grants, requests = await ConsentGrant.all().count(), await ConsentRequest.all().count()
+    await seed_sandbox(SECRET)
+    assert (await ConsentGrant.all().count(), await ConsentRequest.all().count()) == (
+        grants,
+        requests,
+    )
+    assert grants == len(PartnerType) * len(EXPECTED)
+
+
+@pytest.mark.parametrize("partner_type", [PartnerType.DATING])
+async def test_narrow_types_get_only_scopes_under_their_ceiling(
+    orm: TortoiseContext, partner_type: PartnerType
+) -> None:
+    await seed_sandbox(SECRET)
+    dating = await Partner.get(type=partner_type, is_sandbox=True)
+    for grant in await ConsentGrant.filter(partner_id=dating.id):
+        assert set(grant.scopes) <= {"GRADE", "IDENTITY"}
