@@ -102,10 +102,31 @@ class LinkedAccount(Model):
     linked_at = fields.DatetimeField(null=True)
     last_synced_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The provider's access and refresh tokens as JSON, encrypted (SecretBox "provider-tokens").
+    tokens_encrypted: str | None = fields.TextField(null=True)
 
     class Meta:
         table = "linked_account"
         unique_together = (("person", "provider"),)
+
+
+class LinkAttempt(Model):
+    """One authorisation round trip to a provider: its state (hashed) and PKCE verifier, once."""
+
+    id = fields.UUIDField(primary_key=True)
+    linked_account: fields.ForeignKeyRelation[LinkedAccount] = fields.ForeignKeyField(
+        "scorelink.LinkedAccount", related_name="attempts", on_delete=fields.CASCADE
+    )
+    linked_account_id: uuid.UUID
+    # sha256 of the state: the state travels in URLs, the table never holds it.
+    state_hash = fields.CharField(max_length=64, unique=True)
+    code_verifier_encrypted = fields.TextField()
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "link_attempt"
 
 
 class ScoreReport(Model):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connectors.registry import ProviderRegistry
+from domain.scoring_model import ScoringModel
 from domain.sms import SmsSender
 from domain.tokens import TokenService
 
@@ -17,3 +19,7 @@ class Services:
     # Sandbox-only conveniences (fixed persona login codes) exist only when this is true.
     sandbox: bool
     allowed_countries: tuple[str, ...]
+    # The promoted scoring model, loaded once per process.
+    scoring: ScoringModel
+    # Account-linking providers, each bound to its callback URL.
+    providers: ProviderRegistry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -10,10 +11,12 @@ from graphql import GraphQLError
 
 from domain.models import Person as PersonModel
 from domain.sessions import NotSignedIn, PersonOnly
-from resolvers import consents, sessions
+from resolvers import consents, linking, sessions
 from resolvers.context import Info
 from schema.access_log import AccessLogEntry
 from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log
+from schema.linking import LinkedAccount
+from schema.report import ScoreReport
 
 
 @strawberry.type(description="A person signed in with their phone number.")
@@ -42,6 +45,19 @@ class Person:
         ] = None,
     ) -> list[AccessLogEntry]:
         return await my_access_log(info, first, before)
+
+    @strawberry.field(description="Accounts the person linked or tried to link, oldest first.")
+    async def linked_accounts(self, info: Info) -> list[LinkedAccount]:
+        accounts = await linking.linked_accounts(uuid.UUID(str(self.id)))
+        return [LinkedAccount.of(account) for account in accounts]
+
+    @strawberry.field(
+        description="The person's current score report, reason codes included; null before "
+        "the first scoring."
+    )
+    async def report(self, info: Info) -> ScoreReport | None:
+        report = await linking.current_report(uuid.UUID(str(self.id)))
+        return ScoreReport.of(report) if report is not None else None
 
     @classmethod
     def from_model(cls, person: PersonModel) -> Person:

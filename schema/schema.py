@@ -6,11 +6,12 @@ import strawberry
 from strawberry.tools import merge_types
 
 from schema.consent_api import ConsentMutation, ConsentQuery
+from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.query import Query
 
 
 def build_schema() -> strawberry.Schema:
-    query = merge_types("Query", (Query, ConsentQuery))
-    mutation = merge_types("Mutation", (Mutation, ConsentMutation))
+    query = merge_types("Query", (Query, ConsentQuery, LinkQuery))
+    mutation = merge_types("Mutation", (Mutation, ConsentMutation, LinkMutation))
     return strawberry.Schema(query=query, mutation=mutation)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -15,10 +16,13 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import BaseORMException
 
+from connectors.registry import ProviderRegistry
+from domain.scoring_model import ScoringModel
 from domain.services import Services
 from domain.signing_keys import Keyring
 from domain.sms import ConsoleSmsSender, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
+from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import http_error, unexpected_error
@@ -32,6 +36,7 @@ from server.oauth import (
     token_endpoint,
 )
 from server.request_context import RequestContextMiddleware
+from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
 
 logger = logging.getLogger("scorelink.app")
@@ -41,7 +46,14 @@ def _default_sms(settings: Settings) -> SmsSender:
     return ConsoleSmsSender() if settings.is_sandbox else UnconfiguredSmsSender()
 
 
-def create_app(settings: Settings, *, sms: SmsSender | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    sms: SmsSender | None = None,
+    provider_transport: httpx2.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """`provider_transport` carries calls to account-linking providers (tests route them)."""
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The global fallback lets request tasks, which do not inherit the lifespan task's
@@ -61,9 +73,16 @@ def create_app(settings: Settings, *, sms: SmsSender | None = None) -> Starlette
                 secret_key=settings.secret_key,
                 sandbox=settings.is_sandbox,
                 allowed_countries=settings.allowed_countries,
+                scoring=ScoringModel(settings.model_dir),
+                providers=providers,
             )
+            # Loads (or first trains) the scoring model in the background: serving starts now.
+            app.state.services.scoring.start()
             yield
 
+    providers = ProviderRegistry(
+        settings.link_providers, callback_base(settings.issuer), provider_transport
+    )
     graphql = AuthenticationMiddleware(
         GraphQLEndpoint(settings), backend=BearerTokenBackend(), on_error=refuse_token
     )
@@ -72,6 +91,13 @@ def create_app(settings: Settings, *, sms: SmsSender | None = None) -> Starlette
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route(f"{CONNECT_PATH}/{{provider}}/callback", link_callback, methods=["GET"]),
+            # The built-in account provider exists in the sandbox only: production answers 404.
+            *(
+                [sandbox_mount(settings.secret_key, providers.callback_uri)]
+                if settings.is_sandbox
+                else []
+            ),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/oauth/revoke", revocation_endpoint, methods=["POST"]),
             Route("/oauth/introspect", introspection_endpoint, methods=["POST"]),

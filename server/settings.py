@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
+from connectors.config import ProviderConfigError, provider_configs
+from connectors.provider import ProviderConfig
+
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
 # configuration can never sign or encrypt anything real.
 SANDBOX_SECRET_KEY = "sandbox-only-secret-key-never-use-in-production"  # noqa: S105
@@ -53,6 +56,8 @@ class Settings:
     model_dir: Path
     issuer: str
     allowed_countries: tuple[str, ...]
+    # Account-linking providers (connectors.config documents the variables).
+    link_providers: tuple[ProviderConfig, ...] = ()
 
     @property
     def is_sandbox(self) -> bool:
@@ -75,6 +80,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         model_dir=Path(env.get("SCORELINK_MODEL_DIR", "var/models")),
         issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
         allowed_countries=_countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
+        link_providers=_link_providers(env, environment, secret_key),
     )
 
 
@@ -177,3 +183,17 @@ def _secret_key(raw: str | None, environment: Environment) -> str:
             "SCORELINK_SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} characters"
         )
     return raw
+
+
+def _link_providers(
+    env: Mapping[str, str], environment: Environment, secret_key: str
+) -> tuple[ProviderConfig, ...]:
+    try:
+        return provider_configs(
+            env,
+            sandbox=environment is Environment.SANDBOX,
+            issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
+            secret_key=secret_key,
+        )
+    except ProviderConfigError as error:
+        raise ConfigError(error.variable, error.problem) from None

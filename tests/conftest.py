@@ -26,7 +26,7 @@ from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
 
-pytest_plugins = ["login_support", "consent_support"]
+pytest_plugins = ["login_support", "consent_support", "linking_support"]
 
 BACKENDS = ("sqlite", "postgres")
 _database_numbers = itertools.count()
@@ -103,12 +103,13 @@ def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: P
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def make_settings(trained_model_dir: Path) -> Callable[..., Settings]:
     def make(database_url: str, **environ: str) -> Settings:
         return load_settings(
             {
                 "DATABASE_URL": database_url,
-                "SCORELINK_MODEL_DIR": str(tmp_path / "models"),
+                # Every app loads a model at start; one trained per session, not per test.
+                "SCORELINK_MODEL_DIR": str(trained_model_dir),
                 **environ,
             }
         )

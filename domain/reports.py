@@ -1,0 +1,85 @@
+"""Score reports: score a person from their linked accounts and keep the result as history.
+
+Each scoring stores a new report and makes it the person's one current report in the same
+transaction, under a lock on the person, so concurrent scorings of one person cannot leave two
+current reports. A report records its model version and input hash, so it can be replayed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+
+from tortoise.transactions import in_transaction
+
+from domain.clock import Clock, utc_now
+from domain.models import (
+    AccountKind,
+    Grade,
+    LinkedAccount,
+    LinkStatus,
+    Person,
+    ReportStatus,
+    ScoreReport,
+)
+from scoring_engine.model import LoadedModel
+from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
+from scoring_engine.report import score
+
+
+def applicant_data(accounts: Iterable[LinkedAccount], as_of: date) -> ApplicantData:
+    """The scoring input: one record per kind from the LINKED accounts, the most recently
+    synced winning if a person somehow holds two of a kind."""
+    social: SocialRecord | None = None
+    ecommerce: EcommerceRecord | None = None
+    ordered = sorted(
+        (a for a in accounts if a.status is LinkStatus.LINKED and a.normalised_record),
+        key=lambda a: a.last_synced_at or a.created_at,
+        reverse=True,
+    )
+    for account in ordered:
+        record = account.normalised_record
+        assert record is not None  # noqa: S101 - filtered above
+        if account.kind is AccountKind.SOCIAL and social is None:
+            social = SocialRecord.from_mapping(record)
+        elif account.kind is AccountKind.ECOMMERCE and ecommerce is None:
+            ecommerce = EcommerceRecord.from_mapping(record)
+    return ApplicantData(social=social, ecommerce=ecommerce, as_of=as_of)
+
+
+async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_now) -> ScoreReport:
+    """Score the person from what is linked now and make that the current report."""
+    now = clock()
+    async with in_transaction() as connection:
+        # Serialises scorings of one person (PostgreSQL; SQLite serialises writers anyway).
+        await Person.select_for_update().using_db(connection).get(id=person_id)
+        accounts = await LinkedAccount.filter(
+            person_id=person_id, status=LinkStatus.LINKED
+        ).using_db(connection)
+        result = score(model, applicant_data(accounts, now.date()), computed_at=now)
+        await (
+            ScoreReport.filter(person_id=person_id, is_current=True)
+            .using_db(connection)
+            .update(is_current=False)
+        )
+        return await ScoreReport.create(
+            using_db=connection,
+            person_id=person_id,
+            status=ReportStatus(result.status.value),
+            grade=Grade(result.grade) if result.grade else None,
+            score=result.score,
+            default_probability=result.default_probability,
+            reason_codes=[
+                {"code": r.code, "text_en": r.text_en, "text_zh": r.text_zh} for r in result.reasons
+            ],
+            data_sources=list(result.data_sources),
+            model_version=result.model_version,
+            input_hash=result.input_hash,
+            computed_at=result.computed_at,
+            is_current=True,
+        )
+
+
+async def current_report(person_id: uuid.UUID) -> ScoreReport | None:
+    return await ScoreReport.get_or_none(person_id=person_id, is_current=True)

@@ -1,0 +1,58 @@
+"""Resolvers for linked accounts and the person's report: call the use case, hand back its
+outcome. Refusals come back as values so the schema answers each with a typed payload."""
+
+from __future__ import annotations
+
+import uuid
+
+from connectors.provider import ProviderConfig
+from domain import linking, reports
+from domain.errors import DomainError
+from domain.linking import AccountLinking, LinkStarted, Synced, Unlinked
+from domain.models import LinkedAccount, ScoreReport
+from resolvers.context import Info
+
+
+def _linking(info: Info) -> AccountLinking:
+    return AccountLinking.from_services(info.context.services)
+
+
+async def start_account_link(info: Info, provider: str) -> LinkStarted | DomainError:
+    try:
+        return await _linking(info).start(info.context.principal, provider)
+    except DomainError as refusal:
+        return refusal
+
+
+async def sync_linked_account(info: Info, account_id: str) -> Synced | DomainError:
+    try:
+        return await _linking(info).sync(info.context.principal, account_id)
+    except DomainError as refusal:
+        return refusal
+
+
+async def unlink_account(info: Info, account_id: str) -> Unlinked | DomainError:
+    try:
+        return await _linking(info).unlink(info.context.principal, account_id)
+    except DomainError as refusal:
+        return refusal
+
+
+async def request_score(info: Info) -> ScoreReport | DomainError:
+    try:
+        return await _linking(info).request_score(info.context.principal)
+    except DomainError as refusal:
+        return refusal
+
+
+async def linked_accounts(person_id: uuid.UUID) -> list[LinkedAccount]:
+    """The accounts of a person `me` already resolved (so already authorised)."""
+    return await linking.linked_accounts_of(person_id)
+
+
+async def current_report(person_id: uuid.UUID) -> ScoreReport | None:
+    return await reports.current_report(person_id)
+
+
+def link_providers(info: Info) -> tuple[ProviderConfig, ...]:
+    return info.context.services.providers.configs
