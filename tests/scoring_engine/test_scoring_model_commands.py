@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -11,6 +12,7 @@ import pytest
 
 from scoring_engine.features import FEATURE_NAMES, feature_matrix
 from scoring_engine.model import LoadedModel
+from scoring_engine.registry import list_versions
 from scoring_engine.synthetic import generate
 from server.model_commands import (
     EXIT_BAD_INPUT,
@@ -182,3 +184,35 @@ def test_monitor_rejects_a_file_without_scores(
     data.write_text("grade\nA\n", encoding="utf-8")
     assert monitor_command(_parse("model", "monitor", "--scores-file", str(data))) == 2
     assert "needs a 'score'" in capsys.readouterr().err
+
+
+def test_train_on_a_csv_prints_both_models_and_refuses_to_promote_a_table_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SCORELINK_MODEL_DIR", str(tmp_path / "models"))
+    data = tmp_path / "loans.csv"
+
+    def write(bad: Callable[[int, int], bool]) -> None:
+        rows = ["income,region,status"]
+        for i in range(600):
+            income = 1000 + 37 * i % 900
+            region = "north" if i % 3 else "south"
+            rows.append(f"{income},{region},{'bad' if bad(i, income) else 'ok'}")
+        data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    args = _parse("model", "train", "--data", str(data), "--target", "status", "--bad", "bad")
+    write(lambda i, income: i % 7 == 0)  # outcome unrelated to every column
+    assert train_command(args) == EXIT_BAD_INPUT
+    assert "no feature separates goods from bads" in capsys.readouterr().err
+    assert list_versions(tmp_path / "models") == []
+
+    write(lambda i, income: income < 1300 and i % 2 == 0)
+    assert train_command(args) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "champion" in out
+    assert "challenger" in out
+    assert "calibration by grade" in out
+
+    args.promote = True
+    assert train_command(args) == EXIT_BAD_INPUT
+    assert "cannot score linked accounts" in capsys.readouterr().err

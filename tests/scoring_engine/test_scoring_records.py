@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scoring_engine.records import (
     MONTHS,
@@ -94,3 +97,23 @@ def test_a_timestamp_for_a_date_keeps_only_its_day() -> None:
     record = SocialRecord.from_mapping({"account_created": datetime(2021, 5, 6, 7, 8)})
     assert record.account_created == date(2021, 5, 6)
     assert type(record.account_created) is date
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=14) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=20,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["account_created", "followers", "posts_per_month", "verified", "x"]),
+        _json_values,
+    )
+)
+def test_any_provider_payload_either_parses_or_raises_a_record_error(
+    raw: dict[str, object],
+) -> None:
+    with contextlib.suppress(RecordError):
+        SocialRecord.from_mapping(raw)
