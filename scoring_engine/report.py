@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import orjson
 
 from scoring_engine.features import batch_of, feature_matrix, sufficient_rows
@@ -93,7 +94,10 @@ def score_batch(
     when = computed_at or clock()
     x = feature_matrix(batch_of(applicants))
     ready = sufficient_rows(x)
-    pd, reasons = model.predict(x if ready.all() else x[ready])
+    if ready.any():
+        pd, reasons = model.predict(x if ready.all() else x[ready])
+    else:  # nobody to score: models need at least one row
+        pd, reasons = np.empty(0), []
     scores = model.config.scaling.score(pd).tolist()
     grades = model.config.cutoffs.grade_index(pd).tolist()
     pd_list = pd.tolist()

@@ -87,3 +87,11 @@ def test_a_batch_gives_the_same_reports_as_one_at_a_time(default_model: LoadedMo
     batch = score_batch(default_model, people, computed_at=WHEN)
     assert batch == [score(default_model, p, computed_at=WHEN) for p in people]
     assert batch[-1].status is ReportStatus.INSUFFICIENT_DATA
+
+
+def test_a_batch_of_nobody_or_only_thin_files_needs_no_model_call(
+    default_model: LoadedModel,
+) -> None:
+    assert score_batch(default_model, [], computed_at=WHEN) == []
+    thin = score_batch(default_model, [persona("thin_file"), persona("empty")])
+    assert [r.status for r in thin] == [ReportStatus.INSUFFICIENT_DATA] * 2
