@@ -79,7 +79,8 @@ def trained_model_dir(request: pytest.FixtureRequest) -> Path:
 @dataclass
 class FakeProvider:
     """A provider under the test's control at http://provider.test: each call answers as
-    `token` / `account` say ("ok", "timeout", "error", "server_error", "malformed", "invalid")."""
+    `token` / `account` say ("ok", "timeout", "error", "unauthorised", "server_error",
+    "malformed", "invalid")."""
 
     token: str = "ok"
     account: str = "ok"
@@ -94,6 +95,8 @@ class FakeProvider:
             return httpx2.Response(
                 400, json={"error": "invalid_grant", "error_description": "Code already used."}
             )
+        if behaviour == "unauthorised":
+            return httpx2.Response(401, json={"error": "invalid_token"})
         if behaviour == "server_error":
             return httpx2.Response(503, text="maintenance")
         if behaviour == "malformed":
