@@ -1,4 +1,5 @@
-"""Training tables, and reading them from any CSV file with a good/bad outcome column.
+"""Tables read from files: training and evaluation CSVs with a good/bad outcome column,
+and files of recent scores for monitoring.
 
 Column types are detected, not declared: a column is numeric when every non-missing cell
 parses as a finite number, categorical otherwise. A column that is numeric except for a few
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 from scoring_engine.binning import Kind
@@ -253,3 +255,40 @@ def _encode(cells: list[str], levels: tuple[str, ...]) -> Array:
     return np.array(
         [np.nan if _is_missing(c) else code.get(c.strip(), other) for c in cells], dtype=np.float64
     )
+
+
+def read_recent_scores(path: Path, features: Sequence[str]) -> tuple[Array, Array | None]:
+    """Recent scores, and their feature rows (n, F) when the file has every model feature,
+    from a JSON list of objects (``.json``) or a CSV file with a ``score`` column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TabularError(f"cannot read {path}: {error}") from error
+    if path.suffix.lower() == ".json":
+        try:
+            records = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise TabularError(f"{path} is not valid JSON: {error}") from error
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TabularError(f"{path} must hold a JSON list of objects")
+    else:
+        records = list(csv.DictReader(text.splitlines()))
+    if not records or any("score" not in r for r in records):
+        raise TabularError(f"{path} needs a 'score' on every row")
+    try:
+        scores = np.array([float(r["score"]) for r in records])
+        has_features = all(name in records[0] for name in features)
+        rows = (
+            np.array([[_number(r.get(name)) for name in features] for r in records])
+            if has_features
+            else None
+        )
+    except (TypeError, ValueError) as error:
+        raise TabularError(f"{path}: a score or feature is not a number ({error})") from error
+    return scores, rows
+
+
+def _number(value: object) -> float:
+    if value is None or value == "":
+        return float("nan")
+    return float(value) if isinstance(value, int | float) else float(str(value))

@@ -8,15 +8,11 @@ The model root is ``$SCORELINK_MODEL_DIR`` (default ``var/models``).
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import orjson
 
 from scoring_engine.model import Serving
 from scoring_engine.monitoring import MonitoringReport, Stability, monitor
@@ -30,7 +26,7 @@ from scoring_engine.registry import (
     train_version,
     version_metrics,
 )
-from scoring_engine.tabular import TabularError, read_training_csv
+from scoring_engine.tabular import TabularError, read_recent_scores, read_training_csv
 from scoring_engine.training import DEFAULT_SEED, Measures, TrainingError
 
 EXIT_OK = 0
@@ -163,44 +159,6 @@ def monitor_command(args: argparse.Namespace) -> int:
     print(f"model {model.version}; {report.population} recent scores")
     print(format_monitoring(report))
     return EXIT_FLAGGED if report.worst is Stability.SHIFT else EXIT_OK
-
-
-def read_recent_scores(
-    path: Path, features: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Scores, and feature rows when every model feature is present, from JSON or CSV."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TabularError(f"cannot read {path}: {error}") from error
-    if path.suffix.lower() == ".json":
-        try:
-            records = orjson.loads(text)
-        except orjson.JSONDecodeError as error:
-            raise TabularError(f"{path} is not valid JSON: {error}") from error
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise TabularError(f"{path} must hold a JSON list of objects")
-    else:
-        records = list(csv.DictReader(text.splitlines()))
-    if not records or any("score" not in r for r in records):
-        raise TabularError(f"{path} needs a 'score' on every row")
-    try:
-        scores = np.array([float(r["score"]) for r in records])
-        has_features = all(name in records[0] for name in features)
-        rows = (
-            np.array([[_number(r.get(name)) for name in features] for r in records])
-            if has_features
-            else None
-        )
-    except (TypeError, ValueError) as error:
-        raise TabularError(f"{path}: a score or feature is not a number ({error})") from error
-    return scores, rows
-
-
-def _number(value: object) -> float:
-    if value is None or value == "":
-        return float("nan")
-    return float(value) if isinstance(value, int | float) else float(str(value))
 
 
 def format_monitoring(report: MonitoringReport) -> str:
