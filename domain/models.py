@@ -79,6 +79,8 @@ class Partner(Model):
     is_sandbox = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     suspended_at = fields.DatetimeField(null=True)
+    # Requests per minute on /graphql; null: the service default (SCORELINK_PARTNER_RATE_LIMIT).
+    rate_limit_per_minute = fields.IntField(null=True)
 
     class Meta:
         table = "partner"

@@ -200,22 +200,46 @@ class ConsentRevoked:
 
 
 RequestConsentPayload = Annotated[
-    ConsentRequested | ConsentRefused, strawberry.union("RequestConsentPayload")
+    ConsentRequested | ConsentRefused,
+    strawberry.union(
+        "RequestConsentPayload",
+        description="The outcome of requestConsent: the recorded request, or why it was refused.",
+    ),
 ]
 ApproveConsentRequestPayload = Annotated[
-    ConsentGranted | ConsentRefused, strawberry.union("ApproveConsentRequestPayload")
+    ConsentGranted | ConsentRefused,
+    strawberry.union(
+        "ApproveConsentRequestPayload",
+        description="The outcome of approveConsentRequest: the consent in force, or the refusal.",
+    ),
 ]
 DenyConsentRequestPayload = Annotated[
-    ConsentRequestDenied | ConsentRefused, strawberry.union("DenyConsentRequestPayload")
+    ConsentRequestDenied | ConsentRefused,
+    strawberry.union(
+        "DenyConsentRequestPayload",
+        description="The outcome of denyConsentRequest: the declined request, or the refusal.",
+    ),
 ]
 GrantConsentPayload = Annotated[
-    ConsentGranted | ConsentRefused, strawberry.union("GrantConsentPayload")
+    ConsentGranted | ConsentRefused,
+    strawberry.union(
+        "GrantConsentPayload",
+        description="The outcome of grantConsent: the consent now in force, or why it was refused.",
+    ),
 ]
 RenewConsentPayload = Annotated[
-    ConsentRenewed | ConsentRefused, strawberry.union("RenewConsentPayload")
+    ConsentRenewed | ConsentRefused,
+    strawberry.union(
+        "RenewConsentPayload",
+        description="The outcome of renewConsent: the consent with its new end, or the refusal.",
+    ),
 ]
 RevokeConsentPayload = Annotated[
-    ConsentRevoked | ConsentRefused, strawberry.union("RevokeConsentPayload")
+    ConsentRevoked | ConsentRefused,
+    strawberry.union(
+        "RevokeConsentPayload",
+        description="The outcome of revokeConsent: the revoked consent, or why it was refused.",
+    ),
 ]
 
 ScopesArgument = Annotated[list[Scope], strawberry.argument(description="Scopes to open.")]

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from schema.consent_api import ConsentMutation, ConsentQuery
+from schema.error_model import ScoreLinkSchema
+from schema.limits import SchemaLimits, schema_extensions
 from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.query import Query
 
+QUERY_DESCRIPTION = (
+    "Reads. A partner reads through `partner` with its OAuth2 access token; a person reads "
+    "through `me` with the token from verifyLoginCode. Errors: a field the caller may not see "
+    "is null with an error whose `extensions.code` says why (and `extensions.scope` names a "
+    "missing consent scope); any other failure is `Unexpected error` with code "
+    "UNEXPECTED_ERROR and the `requestId` to quote to support."
+)
+MUTATION_DESCRIPTION = (
+    "Changes. Expected outcomes are typed payloads: a union of the success type and the "
+    "refusals, each refusal with a message and a machine-readable code. Errors are only for "
+    "requests that could not run (limits, validation) and unexpected failures."
+)
 
-def build_schema() -> strawberry.Schema:
-    query = merge_types("Query", (Query, ConsentQuery, LinkQuery))
-    mutation = merge_types("Mutation", (Mutation, ConsentMutation, LinkMutation))
-    return strawberry.Schema(query=query, mutation=mutation)
+
+def _described(root: type, description: str) -> type:
+    get_object_definition(root, strict=True).description = description
+    return root
+
+
+def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
+    query = _described(merge_types("Query", (Query, ConsentQuery, LinkQuery)), QUERY_DESCRIPTION)
+    mutation = _described(
+        merge_types("Mutation", (Mutation, ConsentMutation, LinkMutation)), MUTATION_DESCRIPTION
+    )
+    return ScoreLinkSchema(
+        query=query, mutation=mutation, extensions=schema_extensions(limits or SchemaLimits())
+    )

@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import BaseORMException
 
@@ -35,6 +36,7 @@ from server.oauth import (
     revocation_endpoint,
     token_endpoint,
 )
+from server.playground import STATIC_DIRECTORY, STATIC_PATH
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
@@ -86,8 +88,15 @@ def create_app(
     graphql = AuthenticationMiddleware(
         GraphQLEndpoint(settings), backend=BearerTokenBackend(), on_error=refuse_token
     )
+    # GraphiQL's assets, for the sandbox playground only: production serves no IDE.
+    playground = (
+        [Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIRECTORY), name="static")]
+        if settings.is_sandbox
+        else []
+    )
     app = Starlette(
         routes=[
+            *playground,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -1,24 +1,96 @@
-"""The `/graphql` endpoint: Strawberry's ASGI view, configured for this service."""
+"""The `/graphql` endpoint: Strawberry's ASGI view, configured for this service.
+
+Before Strawberry sees a request, this view enforces the HTTP half of the API's limits: the
+caller's rate, `application/json` bodies only, and the body size. Refusals are the service's JSON
+error shape with a 4xx status, never a 500.
+"""
 
 from __future__ import annotations
 
+import orjson
 from cross_web import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from domain.partners import partner_rate_limit
 from resolvers.context import RequestContext
 from schema import build_schema
+from schema.introspection import IntrospectionAccess
+from schema.limits import SchemaLimits
 from server.authentication import principal_of
-from server.settings import Settings
+from server.errors import error_response
+from server.playground import PLAYGROUND_HEADERS, playground_html
+from server.rate_limits import RateLimiter
+from server.settings import Introspection, Settings
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def schema_limits(settings: Settings) -> SchemaLimits:
+    api = settings.api
+    if settings.is_sandbox:
+        introspection = IntrospectionAccess.EVERYONE
+    elif api.production_introspection is Introspection.PARTNERS:
+        introspection = IntrospectionAccess.PARTNERS
+    else:
+        introspection = IntrospectionAccess.NOBODY
+    return SchemaLimits(
+        max_depth=api.max_depth,
+        max_aliases=api.max_aliases,
+        max_tokens=api.max_tokens,
+        max_query_cost=api.max_query_cost,
+        introspection=introspection,
+        hide_suggestions=not settings.is_sandbox,
+    )
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, refused as soon as it grows past `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     def __init__(self, settings: Settings) -> None:
+        self.max_body_bytes = settings.api.max_body_bytes
+        self.rate_limiter = RateLimiter(
+            partner_default=settings.api.partner_requests_per_minute,
+            person_default=settings.api.person_requests_per_minute,
+            partner_limit=partner_rate_limit,
+        )
         super().__init__(
-            build_schema(),
+            build_schema(schema_limits(settings)),
             # GraphiQL is a sandbox tool; production serves no IDE at all.
             graphql_ide="graphiql" if settings.is_sandbox else None,
             allow_queries_via_get=False,
@@ -30,11 +102,48 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             return
         request = Request(scope=scope, receive=receive)
+        decision = await self.rate_limiter.check(principal_of(request))
+        if decision is not None and not decision.allowed:
+            response: Response = error_response(
+                429, "rate_limited", "Too many requests; retry after Retry-After seconds", request
+            )
+        else:
+            response = await self._answer(request, scope, receive)
+        if decision is not None:
+            response.headers.update(decision.headers())
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request, scope: Scope, receive: Receive) -> Response:
+        if request.method == "POST":
+            media_type = request.headers.get("content-type", "").partition(";")[0].strip()
+            if media_type.lower() != JSON_MEDIA_TYPE:
+                return error_response(
+                    415,
+                    "unsupported_media_type",
+                    f"POST /graphql takes {JSON_MEDIA_TYPE} only",
+                    request,
+                )
+            too_large = error_response(
+                413,
+                "payload_too_large",
+                f"the request body exceeds {self.max_body_bytes} bytes",
+                request,
+            )
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                return too_large
+            try:
+                body = await _read_body(receive, self.max_body_bytes)
+            except BodyTooLarge:
+                return too_large
+            except ClientDisconnect:
+                return error_response(400, "client_disconnected", "the body was cut off", request)
+            request = Request(scope=scope, receive=_replaying(body, receive))
         try:
-            response = await self.run(request)
+            return await self.run(request)
         except HTTPException as exc:
             # Strawberry answers these in plain text; clients get the service's JSON shape.
-            response = JSONResponse(
+            return JSONResponse(
                 {
                     "error": {
                         "code": "bad_request" if exc.status_code == 400 else "http_error",
@@ -44,7 +153,12 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 },
                 status_code=exc.status_code,
             )
-        await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(playground_html(), headers=PLAYGROUND_HEADERS)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -11,7 +11,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +39,27 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+class Introspection(enum.StrEnum):
+    """Who may introspect the schema in production; the sandbox always allows everyone."""
+
+    OFF = "off"
+    PARTNERS = "partners"
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    """Bounds on one GraphQL request, and the rate each caller may send them at."""
+
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_body_bytes: int = 64 * 1024
+    max_query_cost: int = 5000
+    partner_requests_per_minute: int = 600
+    person_requests_per_minute: int = 120
+    production_introspection: Introspection = Introspection.OFF
+
+
 class Environment(enum.StrEnum):
     SANDBOX = "sandbox"
     PRODUCTION = "production"
@@ -58,6 +79,7 @@ class Settings:
     allowed_countries: tuple[str, ...]
     # Account-linking providers (connectors.config documents the variables).
     link_providers: tuple[ProviderConfig, ...] = ()
+    api: ApiLimits = field(default_factory=ApiLimits)
 
     @property
     def is_sandbox(self) -> bool:
@@ -81,6 +103,38 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
         allowed_countries=_countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
         link_providers=_link_providers(env, environment, secret_key),
+        api=_api_limits(env),
+    )
+
+
+def _api_limits(env: Mapping[str, str]) -> ApiLimits:
+    defaults = ApiLimits()
+
+    def bounded(variable: str, default: int, low: int, high: int) -> int:
+        return _bounded_int(variable, env.get(variable, str(default)), low, high)
+
+    raw_introspection = env.get("SCORELINK_INTROSPECTION", defaults.production_introspection)
+    try:
+        introspection = Introspection(raw_introspection.strip().lower())
+    except ValueError:
+        raise ConfigError(
+            "SCORELINK_INTROSPECTION", f"must be off or partners (got {raw_introspection!r})"
+        ) from None
+    return ApiLimits(
+        max_depth=bounded("SCORELINK_MAX_QUERY_DEPTH", defaults.max_depth, 2, 50),
+        max_aliases=bounded("SCORELINK_MAX_ALIASES", defaults.max_aliases, 0, 200),
+        max_tokens=bounded("SCORELINK_MAX_TOKENS", defaults.max_tokens, 100, 100_000),
+        max_body_bytes=bounded(
+            "SCORELINK_MAX_BODY_BYTES", defaults.max_body_bytes, 1024, 10 * 1024 * 1024
+        ),
+        max_query_cost=bounded("SCORELINK_MAX_QUERY_COST", defaults.max_query_cost, 1, 10**7),
+        partner_requests_per_minute=bounded(
+            "SCORELINK_PARTNER_RATE_LIMIT", defaults.partner_requests_per_minute, 1, 10**6
+        ),
+        person_requests_per_minute=bounded(
+            "SCORELINK_PERSON_RATE_LIMIT", defaults.person_requests_per_minute, 1, 10**6
+        ),
+        production_introspection=introspection,
     )
 
 

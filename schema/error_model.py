@@ -1,0 +1,105 @@
+"""The one error model of the API: expected errors speak, unexpected ones are masked and logged.
+
+- Expected outcomes of mutations are typed payloads, not errors.
+- An expected field error (a consent denial, NOT_FOUND, PARTNER_ONLY, ...) carries
+  `extensions.code` and reaches the client as raised.
+- A request refused before execution (syntax, validation, limits) gets a code here:
+  GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED or BAD_USER_INPUT.
+- Anything else raised while resolving is unexpected: the client sees only "Unexpected error"
+  with code UNEXPECTED_ERROR and the request id to quote; the stack goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
+
+UNEXPECTED_MESSAGE = "Unexpected error"
+UNEXPECTED_CODE = "UNEXPECTED_ERROR"
+# graphql-core appends its suggestions as the message's last sentence.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?\s*$")
+
+logger = logging.getLogger("scorelink.graphql")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for an error raised while resolving a field that does not carry a code."""
+    return error.path is not None and "code" not in (error.extensions or {})
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            cause = error.original_error or error
+            logger.error(
+                "unexpected error resolving %s",
+                ".".join(str(key) for key in error.path or ()),
+                exc_info=(type(cause), cause, cause.__traceback__),
+            )
+
+
+def _pre_execution_code(error: GraphQLError) -> str:
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's masking, keyed on our error model, and labelling every error with a code."""
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
+        self.hide_suggestions = hide_suggestions
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=UNEXPECTED_MESSAGE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": UNEXPECTED_CODE, "requestId": self._request_id()},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._labelled(error) for error in super()._process_errors(errors)]
+
+    def _labelled(self, error: GraphQLError) -> GraphQLError:
+        extensions: dict[str, Any] = dict(error.extensions or {})
+        message = error.message
+        if "code" not in extensions:
+            extensions["code"] = _pre_execution_code(error)
+        if self.hide_suggestions:
+            message = _SUGGESTION.sub("", message)
+        if message == error.message and extensions == error.extensions:
+            return error
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=error.original_error,
+            extensions=extensions,
+        )
+
+    def _request_id(self) -> str | None:
+        context: ExecutionContext = self.execution_context
+        return getattr(context.context, "request_id", None)
+
+
+class ScoreLinkSchema(strawberry.Schema):
+    """Logs only unexpected errors, with their stack; expected ones are answers, not incidents."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors)
