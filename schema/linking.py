@@ -188,16 +188,32 @@ class ScoreComputed:
 
 
 StartAccountLinkPayload = Annotated[
-    AccountLinkStarted | LinkRefused, strawberry.union("StartAccountLinkPayload")
+    AccountLinkStarted | LinkRefused,
+    strawberry.union(
+        "StartAccountLinkPayload",
+        description="The outcome of starting an account link, or why it was refused.",
+    ),
 ]
 SyncLinkedAccountPayload = Annotated[
-    LinkedAccountSynced | LinkRefused, strawberry.union("SyncLinkedAccountPayload")
+    LinkedAccountSynced | LinkRefused,
+    strawberry.union(
+        "SyncLinkedAccountPayload",
+        description="The outcome of syncing a linked account, or why it was refused.",
+    ),
 ]
 UnlinkAccountPayload = Annotated[
-    AccountUnlinked | LinkRefused, strawberry.union("UnlinkAccountPayload")
+    AccountUnlinked | LinkRefused,
+    strawberry.union(
+        "UnlinkAccountPayload",
+        description="The outcome of unlinking an account, or why it was refused.",
+    ),
 ]
 RequestScorePayload = Annotated[
-    ScoreComputed | ScoreRefused, strawberry.union("RequestScorePayload")
+    ScoreComputed | ScoreRefused,
+    strawberry.union(
+        "RequestScorePayload",
+        description="The outcome of asking for a fresh score, or why it was refused.",
+    ),
 ]
 
 AccountIdArgument = Annotated[
