@@ -7,9 +7,12 @@ a scope it misses is never loaded, so a field of that scope fails closed instead
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -20,24 +23,40 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    SelectionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
-from graphql.execution.values import get_directive_values
 
 from consent.catalog import Scope
 from consent.field_catalog import FIELD_SCOPES
 from resolvers.context import Info
 
 
-def _included(
-    node: FieldNode | FragmentSpreadNode | InlineFragmentNode, info: GraphQLResolveInfo[Any]
-) -> bool:
-    skip = get_directive_values(GraphQLSkipDirective, node, info.variable_values)
-    if skip is not None and skip.get("if") is True:
-        return False
-    include = get_directive_values(GraphQLIncludeDirective, node, info.variable_values)
-    return not (include is not None and include.get("if") is False)
+def _condition(node: DirectiveNode, info: GraphQLResolveInfo[Any]) -> bool:
+    """The `if:` argument of @skip/@include, literal or variable (validation typed it)."""
+    for argument in node.arguments or ():
+        if argument.name.value != "if":
+            continue
+        value = argument.value
+        if isinstance(value, BooleanValueNode):
+            return value.value
+        if isinstance(value, VariableNode):
+            # Resolvers see the operation's coerced variables as a plain mapping.
+            variables = cast(Mapping[str, Any], info.variable_values)
+            return bool(variables.get(value.name.value))
+    return False
+
+
+def _included(node: SelectionNode, info: GraphQLResolveInfo[Any]) -> bool:
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name == GraphQLSkipDirective.name and _condition(directive, info):
+            return False
+        if name == GraphQLIncludeDirective.name and not _condition(directive, info):
+            return False
+    return True
 
 
 def _walk(
@@ -47,7 +66,7 @@ def _walk(
     scopes: set[Scope],
 ) -> None:
     for selection in selection_set.selections:
-        if not _included(selection, info):  # type: ignore[arg-type]
+        if not _included(selection, info):
             continue
         if isinstance(selection, FieldNode):
             name = selection.name.value

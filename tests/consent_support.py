@@ -10,6 +10,7 @@ import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -17,9 +18,20 @@ import pytest
 from starlette.applications import Starlette
 
 from consent.catalog import PartnerType
-from domain.models import Partner, Person
+from domain.clock import utc_now
+from domain.models import (
+    AccountKind,
+    Grade,
+    LinkedAccount,
+    LinkStatus,
+    Partner,
+    Person,
+    ReportStatus,
+    ScoreReport,
+)
 from domain.partners import register_partner
 from domain.sessions import Sessions
+from scoring_engine.synthetic import persona_sources
 
 _phone_numbers = itertools.count(1)
 
@@ -108,3 +120,45 @@ def counting_statements() -> Iterator[StatementCounter]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+SUBJECT_WITH_EVERY_SCOPE = """
+query Read($id: ID!) {
+  partner { subject(id: $id) {
+    id reportStatus grade computedAt modelVersion score defaultProbability
+    reasonCodes { code } scoreHistory { grade } identity { displayName } contact { phone }
+    dataSources { kind } spendingProfile { spendBand } socialProfile { audienceBand }
+  } }
+}"""
+
+
+async def person_with_full_file(phone: str | None = None) -> Person:
+    """A person with a current report, an earlier one, and both kinds of linked account."""
+    now = utc_now()
+    person = await Person.create(phone=phone or new_phone(), display_name="Zhang Min")
+    for days_ago, current in ((30, False), (1, True)):
+        await ScoreReport.create(
+            person=person,
+            status=ReportStatus.READY,
+            grade=Grade.B,
+            score=655,
+            default_probability=0.031,
+            reason_codes=[{"code": "R01", "text_en": "Short history", "text_zh": "历史较短"}],
+            data_sources=["SOCIAL", "ECOMMERCE"],
+            model_version="test-1",
+            input_hash="0" * 64,
+            computed_at=now - timedelta(days=days_ago),
+            is_current=current,
+        )
+    for kind, raw in persona_sources("grade_b").items():
+        await LinkedAccount.create(
+            person=person,
+            kind=AccountKind(kind.upper()),
+            provider=f"sandbox-{kind}",
+            status=LinkStatus.LINKED,
+            normalised_record=raw,
+            account_created=date(2024, 1, 2),
+            linked_at=now,
+            last_synced_at=now,
+        )
+    return person
