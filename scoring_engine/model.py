@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scoring_engine.binning import Kind
-from scoring_engine.challenger import Challenger
 from scoring_engine.features import FEATURE_NAMES
 from scoring_engine.monitoring import Baseline
 from scoring_engine.reason_codes import ReasonCode
 from scoring_engine.scaling import GradeCutoffs, Scaling
 from scoring_engine.scorecard import Scorecard
 
+if TYPE_CHECKING:
+    # Only a type here: serving the scorecard must not import scikit-learn.
+    from scoring_engine.challenger import Challenger
+
 Array = NDArray[np.float64]
 Serving = Literal["champion", "challenger"]
+MODELS: tuple[Serving, ...] = ("champion", "challenger")
 
 
 @dataclass(frozen=True)

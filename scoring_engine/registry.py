@@ -22,25 +22,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
-from scoring_engine.challenger import Challenger
-from scoring_engine.model import LoadedModel, ModelConfig, Serving
+from scoring_engine.evaluation import Measures, measure
+from scoring_engine.model import MODELS, LoadedModel, ModelConfig, Serving
 from scoring_engine.monitoring import Baseline
 from scoring_engine.scorecard import Scorecard, ScorecardError, sha256
+from scoring_engine.synthetic import DEFAULT_SEED
 from scoring_engine.tabular import TrainingTable, read_evaluation_csv
-from scoring_engine.training import (
-    DEFAULT_SEED,
-    MODELS,
-    Measures,
-    measure,
-    synthetic_table,
-    train,
-)
-from scoring_engine.training_report import METRICS_JSON, write_report
+
+if TYPE_CHECKING:
+    from scoring_engine.challenger import Challenger
+
+# Training (scikit-learn, matplotlib) and the challenger (scikit-learn, skops) are imported
+# by the functions that need them: a server that only serves the scorecard loads neither,
+# which saves about 150 MB and seconds of start-up per process.
 
 VERSIONS = "versions"
 PROMOTED = "PROMOTED"
@@ -48,6 +47,10 @@ MODEL_JSON = "model.json"
 SCORECARD_JSON = "scorecard.json"
 CHALLENGER_SKOPS = "challenger.skops"
 BASELINE_JSON = "baseline.json"
+METRICS_JSON = "metrics.json"
+MODEL_CARD = "MODEL_CARD.md"
+ROC_PNG = "roc.png"
+CALIBRATION_PNG = "calibration.png"
 
 
 class RegistryError(ValueError):
@@ -67,6 +70,9 @@ def train_version(
 ) -> str:
     """Train on ``table`` (default: the synthetic population from ``seed``) and store the
     result as a new version; returns its name."""
+    from scoring_engine.training import synthetic_table, train
+    from scoring_engine.training_report import write_report
+
     started = time.perf_counter()
     trained = train(table if table is not None else synthetic_table(seed), seed)
     created = clock()
@@ -181,6 +187,8 @@ def load_version(root: Path, version: str) -> LoadedModel:
 
 
 def load_challenger(root: Path, version: str) -> Challenger:
+    from scoring_engine.challenger import Challenger
+
     folder = _folder(root, version)
     config = _config(folder)
     path = folder / CHALLENGER_SKOPS

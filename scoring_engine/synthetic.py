@@ -41,6 +41,9 @@ from scoring_engine.records import MONTHS, ApplicantData, EcommerceRecord, Socia
 
 Array = NDArray[np.float64]
 
+DEFAULT_SEED = 20_250_101
+"""Seed of the population the default model is trained on."""
+
 SYNTHETIC_AS_OF = date(2025, 1, 1)
 """Date the synthetic monthly series end at, unless the caller picks another."""
 

@@ -8,7 +8,6 @@ on every row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,22 +15,21 @@ from sklearn.model_selection import StratifiedKFold
 
 from scoring_engine import metrics
 from scoring_engine.challenger import Challenger, fit_calibrated_trees, fit_challenger
+from scoring_engine.evaluation import Measures, measure
 from scoring_engine.features import APPLIES_IF, FEATURE_NAMES, RISK_DIRECTION, feature_matrix
-from scoring_engine.model import Serving
+from scoring_engine.model import MODELS, Serving
 from scoring_engine.monitoring import Baseline, baseline_of
 from scoring_engine.promotion import ModelEvidence, PromotionDecision, decide
-from scoring_engine.scaling import GRADES, GradeCutoffs, Scaling
+from scoring_engine.scaling import GradeCutoffs, Scaling
 from scoring_engine.scorecard import Scorecard
 from scoring_engine.scorecard_fitting import fit_scorecard
-from scoring_engine.synthetic import generate
+from scoring_engine.synthetic import DEFAULT_SEED, generate
 from scoring_engine.tabular import TrainingTable
 
 Array = NDArray[np.float64]
 
-DEFAULT_SEED = 20_250_101
 DEFAULT_PEOPLE = 50_000
 FOLDS = 5
-MODELS: tuple[Serving, ...] = ("champion", "challenger")
 
 
 class TrainingError(ValueError):
@@ -57,66 +55,6 @@ def synthetic_table(seed: int = DEFAULT_SEED, people: int = DEFAULT_PEOPLE) -> T
             "left_out_insufficient_data": people - len(scorable),
             "bad_rate": float(scorable.defaulted.mean()),
         },
-    )
-
-
-@dataclass(frozen=True)
-class GradeLine:
-    """Calibration of one grade: mean predicted PD against the observed default rate."""
-
-    grade: str
-    count: int
-    mean_predicted: float
-    observed: float
-
-
-@dataclass(frozen=True)
-class Measures:
-    """Out-of-fold measures of one model."""
-
-    auc: float
-    ks: float
-    gini: float
-    brier: float
-    fold_auc: tuple[float, ...]
-    grades: tuple[GradeLine, ...]
-
-    @property
-    def worst_grade_gap(self) -> float:
-        return max(abs(g.mean_predicted - g.observed) for g in self.grades if g.count)
-
-    def to_mapping(self) -> dict[str, Any]:
-        return {
-            "auc": self.auc,
-            "ks": self.ks,
-            "gini": self.gini,
-            "brier": self.brier,
-            "fold_auc": list(self.fold_auc),
-            "calibration_by_grade": [g.__dict__ for g in self.grades],
-        }
-
-
-def measure(
-    bad: NDArray[np.bool_], pd: Array, cutoffs: GradeCutoffs, fold_auc: tuple[float, ...] = ()
-) -> Measures:
-    """AUC, KS, Gini, Brier and calibration by grade of predicted PDs."""
-    grade = cutoffs.grade_index(pd)
-    lines = tuple(
-        GradeLine(
-            grade=name,
-            count=int((grade == i).sum()),
-            mean_predicted=float(pd[grade == i].mean()) if (grade == i).any() else 0.0,
-            observed=float(bad[grade == i].mean()) if (grade == i).any() else 0.0,
-        )
-        for i, name in enumerate(GRADES)
-    )
-    return Measures(
-        auc=metrics.auc(bad, pd),
-        ks=metrics.ks(bad, pd),
-        gini=metrics.gini(bad, pd),
-        brier=metrics.brier(bad, pd),
-        fold_auc=fold_auc,
-        grades=lines,
     )
 
 

@@ -15,15 +15,12 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from scoring_engine.model import ModelConfig, Serving
-from scoring_engine.training import MODELS, Measures, TrainedModels
+from scoring_engine.evaluation import Measures
+from scoring_engine.model import MODELS, ModelConfig, Serving
+from scoring_engine.registry import CALIBRATION_PNG, METRICS_JSON, MODEL_CARD, ROC_PNG
+from scoring_engine.training import TrainedModels
 
 Array = NDArray[np.float64]
-
-METRICS_JSON = "metrics.json"
-MODEL_CARD = "MODEL_CARD.md"
-ROC_PNG = "roc.png"
-CALIBRATION_PNG = "calibration.png"
 
 
 def metrics_document(trained: TrainedModels, config: ModelConfig, seconds: float) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scoring_engine.evaluation import Measures
 from scoring_engine.model import Serving
 from scoring_engine.monitoring import MonitoringReport, Stability, monitor
 from scoring_engine.registry import (
@@ -26,8 +27,8 @@ from scoring_engine.registry import (
     train_version,
     version_metrics,
 )
+from scoring_engine.synthetic import DEFAULT_SEED
 from scoring_engine.tabular import TabularError, read_recent_scores, read_training_csv
-from scoring_engine.training import DEFAULT_SEED, Measures, TrainingError
 
 EXIT_OK = 0
 EXIT_FLAGGED = 1
@@ -81,6 +82,10 @@ def _fail(message: str) -> int:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    # Imported here: training pulls in scikit-learn, which other commands (and `serve`,
+    # which shares this command line) should not pay for.
+    from scoring_engine.training import TrainingError
+
     csv_options = (args.data, args.target, args.bad)
     if any(option is not None for option in csv_options) and None in csv_options:
         return _fail("--data, --target and --bad go together")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +98,21 @@ def test_a_batch_of_nobody_or_only_thin_files_needs_no_model_call(
     assert score_batch(default_model, [], computed_at=WHEN) == []
     thin = score_batch(default_model, [persona("thin_file"), persona("empty")])
     assert [r.status for r in thin] == [ReportStatus.INSUFFICIENT_DATA] * 2
+
+
+def test_serving_the_scorecard_never_imports_scikit_learn(model_root: Path) -> None:
+    program = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from scoring_engine.registry import ensure_model\n"
+        "from scoring_engine.report import score\n"
+        "from scoring_engine.synthetic import persona\n"
+        f"model = ensure_model(Path({str(model_root)!r}))\n"
+        "assert model.config.serving == 'champion'\n"
+        "score(model, persona('grade_a'))\n"
+        "print(sorted(m for m in ('sklearn', 'skops', 'matplotlib') if m in sys.modules))\n"
+    )
+    run = subprocess.run(  # noqa: S603 - our own program, run by this interpreter
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.strip() == "[]"
