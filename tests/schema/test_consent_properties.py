@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-import pytest
+from consent_support import person_with_full_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise.context import TortoiseContext
@@ -26,7 +26,6 @@ from consent.field_catalog import FIELD_SCOPES
 from consent.lifecycle import Terms, grant_consent, revoke_consent
 from consent.models import ConsentGrant, PartnerSubject
 from consent.policy import policy_for
-from consent_support import person_with_full_file
 from domain.clock import utc_now
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal
@@ -261,7 +260,7 @@ async def _apply(
 
 
 def _spend_one_time(history: History, asked: frozenset[Scope], partner_type: PartnerType) -> None:
-    """Mirror consent.decision: per asked scope, an ongoing grant first, else the newest one-time."""
+    """Mirror consent.decision: per scope, an ongoing grant first, else the newest one-time."""
     ceiling = policy_for(partner_type).ceiling
     for scope in asked & ceiling:
         live = [g for g in reversed(history.grants) if g.live() and scope in g.scopes]
