@@ -1,0 +1,65 @@
+"""`make bench`: run every benchmark, print each one's table, and write a Markdown summary.
+
+Each benchmark module writes its own JSON under bench/results/; the summary collects them in
+`bench/results/summary.md` with the machine it ran on, for BENCHMARKS.md to quote.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import bench_linking, bench_partner_read, bench_scoring
+
+SUMMARY = Path(__file__).parent / "results" / "summary.md"
+BENCHMARKS = {
+    "scoring": bench_scoring,
+    "linking": bench_linking,
+    "partner_read": bench_partner_read,
+}
+
+
+def _memory_gib() -> str:
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return "unknown"
+    return f"{pages / 2**30:.0f} GiB"
+
+
+def _rows(name: str, figures: dict[str, Any], prefix: str = "") -> list[str]:
+    rows = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            rows.extend(_rows(name, value, f"{prefix}{key}."))
+        else:
+            rows.append(f"| {name} | {prefix}{key} | {value} |")
+    return rows
+
+
+def main() -> None:
+    machine = f"{os.cpu_count()} cores, {_memory_gib()}, Python {platform.python_version()}"
+    lines = [
+        f"# Benchmark run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine}. Command: `make bench`.",
+        "",
+        "| benchmark | figure | value |",
+        "|---|---|---|",
+    ]
+    for name, module in BENCHMARKS.items():
+        print(f"== {name}")
+        module.main()  # prints its table and writes module.RESULTS
+        lines.extend(_rows(name, orjson.loads(module.RESULTS.read_bytes())))
+    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY.write_text("\n".join(lines) + "\n")
+    print(f"summary written to {SUMMARY}")
+
+
+if __name__ == "__main__":
+    main()
