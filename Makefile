@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers pytest bench clean
+.PHONY: run test lint typecheck layers pytest bench clean schema chromium
 
 # The marker files re-install only when pyproject.toml changes.
 $(BIN)/.installed-run: pyproject.toml
@@ -35,10 +35,19 @@ typecheck: $(BIN)/.installed-dev
 layers: $(BIN)/.installed-dev
 	$(BIN)/lint-imports
 
-pytest: $(BIN)/.installed-dev
+# The browser test drives Debian's chromium; this installs it when missing (and does nothing else).
+chromium:
+	scripts/ensure-chromium
+
+pytest: $(BIN)/.installed-dev chromium
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest
+
+# Regenerate the committed SDL after a schema change; refuses breaking changes unless
+# `$(BIN)/python -m schema.contract write --allow-breaking`.
+schema: $(BIN)/.installed-dev
+	$(BIN)/python -m schema.contract write
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench

@@ -95,7 +95,8 @@
     "",
   ].join("\n");
 
-  var HEADERS = '{\n  "Authorization": "Bearer <paste a token here>"\n}';
+  // Empty until a token is pasted: a placeholder token would be refused (401), schema and all.
+  var HEADERS = "";
 
   var fetcher = GraphiQL.createFetcher({ url: "/graphql" });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
