@@ -114,7 +114,7 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("sandbox seed runs only with SCORELINK_ENV=sandbox")
 
     async def work() -> int:
-        seed = await seed_sandbox(settings.secret_key)
+        seed = await seed_sandbox(settings.secret_key, settings.model_dir)
         print("Demo partners (OAuth2 client credentials):")
         for p in seed.partners:
             print(f"  {p.partner_type.value:10}  {p.client_id:18}  {p.client_secret}  {p.name}")
