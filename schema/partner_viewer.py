@@ -241,7 +241,7 @@ class PartnerViewer:
         return await AccessLogEntry.many(info, rows)
 
 
-async def resolve_partner(info: Info) -> PartnerViewer | None:
+def resolve_partner(info: Info) -> PartnerViewer | None:
     try:
         partner_reads.require_partner(info)
     except DomainError as error:
