@@ -17,11 +17,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from postgres_cluster import ClusterUnavailable, PostgresCluster, start_cluster
 from starlette.applications import Starlette
 from tortoise.context import TortoiseContext
 
 from domain.sms import OutboxSmsSender
+from postgres_cluster import ClusterUnavailable, PostgresCluster, start_cluster
 from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings

@@ -6,7 +6,6 @@ import asyncio
 import re
 
 import pytest
-from login_support import FakeClock, LoginFactory, codes
 
 from domain.login import (
     LOCK_AFTER_FAILURES,
@@ -25,6 +24,7 @@ from domain.login import (
 from domain.models import LoginCode, Person, PhoneLoginState
 from domain.phone import CountryNotAllowed, InvalidPhoneNumber
 from domain.sms import SmsDeliveryError, SmsMessage
+from login_support import FakeClock, LoginFactory, codes
 
 PHONE = "+8613912345678"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from login_support import FakeClock, LoginFactory, codes
 
 from domain.login import (
     SANDBOX_PERSONA_CODE,
@@ -13,6 +12,7 @@ from domain.login import (
     WrongCode,
 )
 from domain.sandbox import TEST_PERSONAS
+from login_support import FakeClock, LoginFactory, codes
 
 PERSONA = TEST_PERSONAS[0].phone
 

@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 
 import pytest
-from login_support import FakeClock
 
 from consent.catalog import PartnerType
 from domain.authentication import authenticate
@@ -22,6 +21,7 @@ from domain.sessions import (
     signed_in_person,
 )
 from domain.tokens import InvalidToken, TokenService
+from login_support import FakeClock
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from consent_support import Actors
 
 from consent.catalog import PartnerType
+from consent_support import Actors
 from server.app import create_app
 from server.settings import Settings
 

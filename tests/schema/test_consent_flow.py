@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from consent_support import Actors, PartnerActor, PersonActor, new_phone
 
 from consent.catalog import PartnerType
 from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest
+from consent_support import Actors, PartnerActor, PersonActor, new_phone
 
 REQUEST = """
 mutation Ask($phone: String!, $scopes: [Scope!]!, $purpose: Purpose!, $access: Access!,

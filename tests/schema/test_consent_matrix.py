@@ -6,18 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from consent_support import (
-    SUBJECT_WITH_EVERY_SCOPE,
-    Actors,
-    PartnerActor,
-    person_with_full_file,
-)
 
 from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.field_catalog import FIELD_SCOPES
 from consent.lifecycle import Terms, grant_consent, request_consent, revoke_consent
 from consent.models import ConsentGrant, PartnerSubject
 from consent.policy import policy_for
+from consent_support import (
+    SUBJECT_WITH_EVERY_SCOPE,
+    Actors,
+    PartnerActor,
+    person_with_full_file,
+)
 from domain.clock import utc_now
 from domain.partners import suspend_partner
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
-from consent_support import person_with_full_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise.context import TortoiseContext
@@ -26,6 +25,7 @@ from consent.field_catalog import FIELD_SCOPES
 from consent.lifecycle import Terms, grant_consent, revoke_consent
 from consent.models import ConsentGrant, PartnerSubject
 from consent.policy import policy_for
+from consent_support import person_with_full_file
 from domain.clock import utc_now
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from consent_support import Actors
 
 import domain.consents
 from consent.catalog import PartnerType
+from consent_support import Actors
 from domain.principal import Principal
 from server.app import create_app
 from server.settings import Settings

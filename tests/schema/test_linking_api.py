@@ -7,15 +7,15 @@ from typing import Any
 
 import httpx
 import pytest
-from consent_support import Actors
-from linking_support import ME, authorise_in_sandbox, link_account, start_link
 from starlette.applications import Starlette
 
 from connectors.provider import TokenSet
 from consent.catalog import PartnerType
+from consent_support import Actors
 from domain.encryption import SecretBox
 from domain.linking import TOKENS_PURPOSE
 from domain.models import LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
+from linking_support import ME, authorise_in_sandbox, link_account, start_link
 
 SYNC = """
 mutation Sync($id: ID!) {

@@ -11,7 +11,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+
 from consent_support import Actors, PersonActor
+from domain.models import LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
 from linking_support import (
     FAKE_PROVIDER,
     FakeProvider,
@@ -19,9 +22,6 @@ from linking_support import (
     query_of,
     start_link,
 )
-from starlette.applications import Starlette
-
-from domain.models import LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
 
 SYNC = """
 mutation Sync($id: ID!) {

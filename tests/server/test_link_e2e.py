@@ -15,10 +15,10 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
-from linking_support import ME, START_LINK, read_consent_form
 
 from domain.login import SANDBOX_PERSONA_CODE
 from domain.sandbox import TEST_PERSONAS
+from linking_support import ME, START_LINK, read_consent_form
 
 PHONES = {persona.key: persona.phone for persona in TEST_PERSONAS}
 

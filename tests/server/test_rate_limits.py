@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from consent_support import Actor, Actors
 
 from consent.catalog import PartnerType
+from consent_support import Actor, Actors
 from domain.partners import set_partner_rate_limit
 from server.rate_limits import FixedWindowCounter
 from server.settings import Settings

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from linking_support import query_of, read_consent_form
 from starlette.applications import Starlette
 
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import new_code_verifier
 from connectors.sandbox.clients import sandbox_client_secret
+from linking_support import query_of, read_consent_form
 from server.app import create_app
 from server.settings import ConfigError, Settings
 
