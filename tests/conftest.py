@@ -26,7 +26,7 @@ from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
 
-pytest_plugins = ["login_support", "consent_support", "linking_support"]
+pytest_plugins = ["login_support", "consent_support", "linking_support", "scoring_support"]
 
 BACKENDS = ("sqlite", "postgres")
 _database_numbers = itertools.count()

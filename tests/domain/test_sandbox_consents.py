@@ -16,7 +16,7 @@ from domain.principal import PartnerPrincipal
 from domain.sandbox import TEST_PERSONAS, seed_sandbox
 
 SECRET = "sandbox-seed-test-secret-key-0123456789"
-EXPECTED = {
+EXPECTED: dict[str, dict[Scope, DenialCode | None]] = {
     "grade_a": {Scope.GRADE: None, Scope.IDENTITY: None},
     "grade_b": {Scope.GRADE: None, Scope.IDENTITY: DenialCode.CONSENT_REQUIRED},
     "grade_c": {Scope.GRADE: DenialCode.CONSENT_EXPIRED},

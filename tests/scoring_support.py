@@ -1,4 +1,8 @@
-"""Shared fixtures: one default model trained once per test session (about 20 seconds)."""
+"""Scoring-engine fixtures: one default model trained once per test session (about 20 s).
+
+Loaded as a pytest plugin by the root conftest (a second conftest module would clash with it
+under mypy).
+"""
 
 from __future__ import annotations
 
