@@ -48,7 +48,10 @@ async def _partner_principal(verified: VerifiedToken) -> PartnerPrincipal:
     if await RevokedToken.exists(jti=verified.jti):
         raise InvalidToken("token has been revoked")
     return PartnerPrincipal(
-        partner_id=partner.id, partner_type=PartnerType(partner.type), client_id=partner.client_id
+        partner_id=partner.id,
+        partner_type=PartnerType(partner.type),
+        client_id=partner.client_id,
+        rate_limit_per_minute=partner.rate_limit_per_minute,
     )
 
 

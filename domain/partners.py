@@ -81,12 +81,6 @@ async def suspend_partner(reference: str) -> Partner:
     return partner
 
 
-async def partner_rate_limit(partner_id: uuid.UUID) -> int | None:
-    """The partner's own requests-per-minute limit; None means the service default."""
-    partner = await Partner.get_or_none(id=partner_id).only("id", "rate_limit_per_minute")
-    return partner.rate_limit_per_minute if partner is not None else None
-
-
 async def set_partner_rate_limit(reference: str, per_minute: int | None) -> Partner:
     if per_minute is not None and per_minute < 1:
         raise InvalidInput("a rate limit is at least 1 request per minute")

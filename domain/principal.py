@@ -20,6 +20,8 @@ class PartnerPrincipal:
     partner_id: uuid.UUID
     partner_type: PartnerType
     client_id: str
+    # The partner's own request limit, read with the partner at authentication; None: default.
+    rate_limit_per_minute: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from domain.partners import partner_rate_limit
 from resolvers.context import RequestContext
 from schema import build_schema
 from schema.introspection import IntrospectionAccess
@@ -87,7 +86,6 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self.rate_limiter = RateLimiter(
             partner_default=settings.api.partner_requests_per_minute,
             person_default=settings.api.person_requests_per_minute,
-            partner_limit=partner_rate_limit,
         )
         super().__init__(
             build_schema(schema_limits(settings)),
@@ -102,7 +100,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             return
         request = Request(scope=scope, receive=receive)
-        decision = await self.rate_limiter.check(principal_of(request))
+        decision = self.rate_limiter.check(principal_of(request))
         if decision is not None and not decision.allowed:
             response: Response = error_response(
                 429, "rate_limited", "Too many requests; retry after Retry-After seconds", request

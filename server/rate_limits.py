@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
 
 WINDOW_SECONDS = 60
-# A partner's own limit is read from the database at most this often.
-PARTNER_LIMIT_TTL_SECONDS = 30.0
 # Past this many tracked callers, windows that ended are dropped.
 _PRUNE_ABOVE = 10_000
 
@@ -63,9 +60,6 @@ class FixedWindowCounter:
         return RateDecision(True, limit, limit - count - 1, reset)
 
 
-PartnerLimitLookup = Callable[[uuid.UUID], Awaitable[int | None]]
-
-
 class RateLimiter:
     """Decides whether a principal may send one more request now."""
 
@@ -74,29 +68,18 @@ class RateLimiter:
         *,
         partner_default: int,
         person_default: int,
-        partner_limit: PartnerLimitLookup,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._partner_default = partner_default
         self._person_default = person_default
-        self._partner_limit = partner_limit
-        self._clock = clock
         self._counter = FixedWindowCounter(clock)
-        self._partner_limits: dict[uuid.UUID, tuple[float, int | None]] = {}
 
-    async def check(self, principal: Principal) -> RateDecision | None:
+    def check(self, principal: Principal) -> RateDecision | None:
         """None for a caller that is not rate limited (anonymous)."""
         if isinstance(principal, PartnerPrincipal):
-            limit = await self._limit_of(principal.partner_id)
+            # The partner's own limit came with the principal: no query per request.
+            limit = principal.rate_limit_per_minute or self._partner_default
             return self._counter.hit(("partner", principal.partner_id), limit)
         if isinstance(principal, PersonPrincipal):
             return self._counter.hit(("person", principal.person_id), self._person_default)
         return None
-
-    async def _limit_of(self, partner_id: uuid.UUID) -> int:
-        now = self._clock()
-        cached = self._partner_limits.get(partner_id)
-        if cached is None or now - cached[0] > PARTNER_LIMIT_TTL_SECONDS:
-            cached = (now, await self._partner_limit(partner_id))
-            self._partner_limits[partner_id] = cached
-        return cached[1] or self._partner_default
