@@ -15,7 +15,13 @@ from tortoise.context import TortoiseContext
 from consent.access_log import verify_chain
 from domain.errors import DomainError
 from domain.login import unlock_phone
-from domain.partners import list_partners, parse_partner_type, register_partner, suspend_partner
+from domain.partners import (
+    list_partners,
+    parse_partner_type,
+    register_partner,
+    set_partner_rate_limit,
+    suspend_partner,
+)
 from domain.sandbox import sandbox_data_present, seed_sandbox
 from domain.signing_keys import Keyring
 from domain.tokens import ROTATED_KEY_GRACE
@@ -106,6 +112,19 @@ def _partners_suspend(args: argparse.Namespace, settings: Settings) -> int:
         print(f"partner {partner.id} ({partner.name}) is {partner.status.value}")
         return 0
 
+    return asyncio.run(_in_database(settings, work))
+
+
+def _partners_limit(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        per_minute = None if args.default else args.per_minute
+        partner = await set_partner_rate_limit(args.partner, per_minute)
+        shown = f"{per_minute} requests per minute" if per_minute else "the default limit"
+        print(f"partner {partner.id} ({partner.name}) now has {shown}")
+        return 0
+
+    if args.per_minute is None and not args.default:
+        return _fail("give --per-minute N or --default")
     return asyncio.run(_in_database(settings, work))
 
 
@@ -205,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     unlock.add_argument("phone", help="the phone number, as the person gives it")
     unlock.set_defaults(handler=_people_unlock)
+
+    limit = partner_commands.add_parser("limit", help="set a partner's GraphQL request limit")
+    limit.add_argument("partner", help="partner id or client id")
+    limit_choice = limit.add_mutually_exclusive_group()
+    limit_choice.add_argument("--per-minute", type=int, help="requests per minute")
+    limit_choice.add_argument(
+        "--default", action="store_true", help="use SCORELINK_PARTNER_RATE_LIMIT again"
+    )
+    limit.set_defaults(handler=_partners_limit)
 
     sandbox = commands.add_parser("sandbox", help="sandbox environment data")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)

@@ -167,3 +167,21 @@ def test_keys_rotate_adds_a_signing_key_and_schedules_the_old_ones_to_retire(
     retiring = [row for row in rows if row.retires_at is not None]
     assert len(retiring) == len(rows) - 1 >= 2
     assert all(row.retires_at and row.retires_at > row.created_at for row in retiring)
+
+
+def test_partners_limit_sets_and_clears_a_partners_own_rate_limit(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["partners", "create", "--type", "BANK", "--name", "Busy Bank"])
+    capsys.readouterr()
+    [bank] = _partners(database_url)
+
+    assert main(["partners", "limit", bank.client_id, "--per-minute", "42"]) == 0
+    assert "42 requests per minute" in capsys.readouterr().out
+    assert _partners(database_url)[0].rate_limit_per_minute == 42
+
+    assert main(["partners", "limit", bank.client_id, "--per-minute", "0"]) == 2
+    assert "at least 1 request per minute" in capsys.readouterr().err
+    assert main(["partners", "limit", bank.client_id]) == 2
+    assert main(["partners", "limit", bank.client_id, "--default"]) == 0
+    assert _partners(database_url)[0].rate_limit_per_minute is None
