@@ -94,6 +94,9 @@ async def request_consent(
     partner = partner_of(principal)
     if reference is not None and len(reference) > MAX_REFERENCE_LENGTH:
         raise InvalidReference(f"reference must be at most {MAX_REFERENCE_LENGTH} characters")
+    if reference is not None and "\x00" in reference:
+        # PostgreSQL text cannot hold NUL; refused on every backend so both answer alike.
+        raise InvalidReference("reference must not contain the NUL character")
     number = parse_phone(phone, list(allowed_countries))
     return await lifecycle.request_consent(
         partner.partner_id,
@@ -118,7 +121,7 @@ async def partner_requests(
     query = ConsentRequest.filter(partner_id=partner.partner_id)
     if after:
         anchor = await ConsentRequest.get_or_none(
-            id=_uuid(after, RequestNotFound), partner_id=partner.partner_id
+            id=_uuid(after, NotFound), partner_id=partner.partner_id
         )
         if anchor is not None:
             query = query.filter(created_at__lte=anchor.created_at).exclude(id=anchor.id)
@@ -151,7 +154,7 @@ async def partner_grants(
     query = ConsentGrant.filter(partner_id=partner.partner_id)
     if after:
         anchor = await ConsentGrant.get_or_none(
-            id=_uuid(after, GrantNotFound), partner_id=partner.partner_id
+            id=_uuid(after, NotFound), partner_id=partner.partner_id
         )
         if anchor is not None:
             query = query.filter(granted_at__lte=anchor.granted_at).exclude(id=anchor.id)

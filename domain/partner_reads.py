@@ -38,6 +38,7 @@ from domain.profiles import (
 )
 
 MAX_PAGE_SIZE = 100
+_SUBJECT_ID_MAX_LENGTH = 64
 # Appends from two processes can race for the chain head (SQLite); the loser retries.
 _APPEND_ATTEMPTS = 5
 _REPORT_SCOPES = frozenset(
@@ -51,6 +52,12 @@ T = TypeVar("T")
 
 class SubjectNotFound(DomainError):
     code = "NOT_FOUND"
+
+
+class InvalidCursor(DomainError):
+    """An `after` cursor no subject id could be: longer than any the service issues."""
+
+    code = "BAD_USER_INPUT"
 
 
 class ScopeDenied(DomainError):
@@ -127,6 +134,11 @@ class SubjectPage:
     end_cursor: str | None
 
 
+def _could_be_subject_id(value: str) -> bool:
+    # PostgreSQL text cannot hold NUL, and the column is 64 characters wide.
+    return len(value) <= _SUBJECT_ID_MAX_LENGTH and "\x00" not in value
+
+
 async def _with_retries(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
     for attempt in range(_APPEND_ATTEMPTS):
         try:
@@ -147,7 +159,8 @@ async def read_subjects(
 ) -> dict[str, SubjectView]:
     """Read these subjects; ids that are not this partner's subjects are simply absent."""
     moment = now or datetime.now(UTC)
-    wanted = list(dict.fromkeys(subject_ids))
+    # An id no subject could have is simply unknown; the database never sees it.
+    wanted = [s for s in dict.fromkeys(subject_ids) if _could_be_subject_id(s)]
 
     async def work(connection: BaseDBAsyncClient) -> dict[str, SubjectView]:
         people = await people_behind(partner.partner_id, wanted, connection)
@@ -185,6 +198,8 @@ async def list_subjects(
     """
     moment = now or datetime.now(UTC)
     size = max(1, min(first, MAX_PAGE_SIZE))
+    if after is not None and not _could_be_subject_id(after):
+        raise InvalidCursor("after is not a cursor this service issued")
 
     async def work(connection: BaseDBAsyncClient) -> SubjectPage:
         query = PartnerSubject.filter(partner_id=partner.partner_id)

@@ -205,7 +205,10 @@ class PartnerViewer:
             raise GraphQLError(
                 f"first must be 1 to {MAX_PAGE_SIZE}", extensions={"code": "BAD_USER_INPUT"}
             )
-        page = await partner_reads.subjects(info, first, after, readable)
+        try:
+            page = await partner_reads.subjects(info, first, after, readable)
+        except DomainError as error:
+            raise field_error(error) from None
         return SubjectConnection(
             edges=[SubjectEdge(cursor=v.subject_id, node=Subject(view=v)) for v in page.views],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),

@@ -27,7 +27,7 @@ from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import http_error, unexpected_error
-from server.graphql_endpoint import GraphQLEndpoint
+from server.graphql_json import StrictJsonGraphQLEndpoint
 from server.health import healthz, readyz
 from server.oauth import (
     introspection_endpoint,
@@ -86,7 +86,9 @@ def create_app(
         settings.link_providers, callback_base(settings.issuer), provider_transport
     )
     graphql = AuthenticationMiddleware(
-        GraphQLEndpoint(settings), backend=BearerTokenBackend(), on_error=refuse_token
+        StrictJsonGraphQLEndpoint(settings),
+        backend=BearerTokenBackend(),
+        on_error=refuse_token,
     )
     # GraphiQL's assets, for the sandbox playground only: production serves no IDE.
     playground = (
