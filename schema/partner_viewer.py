@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -125,6 +126,16 @@ class PartnerGrant:
         )
 
 
+@strawberry.enum(description="Whether a subject's consent lets this partner read now.")
+class SubjectStatus(enum.Enum):
+    CONSENT_IN_FORCE = strawberry.enum_value(
+        "CONSENT_IN_FORCE", description="At least one consent is active and unexpired."
+    )
+    NO_CONSENT_IN_FORCE = strawberry.enum_value(
+        "NO_CONSENT_IN_FORCE", description="Every consent expired, was used up or revoked."
+    )
+
+
 @strawberry.type(description="Paging state of a list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow this page.")
@@ -193,12 +204,9 @@ class PartnerViewer:
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the previous page.")
         ] = None,
-        readable: Annotated[
-            bool | None,
-            strawberry.argument(
-                description="True: only subjects whose consent is in force; false: only those "
-                "without one; omitted: all."
-            ),
+        status: Annotated[
+            SubjectStatus | None,
+            strawberry.argument(description="Only subjects in this state; omitted: all."),
         ] = None,
     ) -> SubjectConnection:
         if not 1 <= first <= MAX_PAGE_SIZE:
@@ -206,6 +214,7 @@ class PartnerViewer:
                 f"first must be 1 to {MAX_PAGE_SIZE}", extensions={"code": "BAD_USER_INPUT"}
             )
         try:
+            readable = None if status is None else status is SubjectStatus.CONSENT_IN_FORCE
             page = await partner_reads.subjects(info, first, after, readable)
         except DomainError as error:
             raise field_error(error) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -36,6 +37,10 @@ from domain.credentials import verify_client_secret
 from domain.models import Partner, PartnerStatus
 from domain.signing_keys import KeyVersion
 from domain.tokens import InvalidToken, TokenKind, TokenService, VerifiedToken
+
+# authlib logs every issued token at DEBUG ("Issue token {...}"); tokens never enter our logs,
+# whatever level an operator turns on.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 CLIENT_CREDENTIALS = "client_credentials"

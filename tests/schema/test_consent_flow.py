@@ -284,3 +284,33 @@ async def test_partner_fields_refuse_people_and_anonymous_callers(actors: Actors
     body = await person.graphql("{ partner { profile { name } } }")
     assert body["data"]["partner"] is None
     assert body["errors"][0]["extensions"]["code"] == "PARTNER_ONLY"
+
+
+async def test_subjects_filter_by_whether_a_consent_is_in_force(actors: Actors) -> None:
+    bank = await actors.partner(PartnerType.BANK)
+    live, gone = await actors.person(), await actors.person()
+    live_id = await grant_via_request(bank, live, ["GRADE"])
+    gone_id = await grant_via_request(bank, gone, ["GRADE"])
+    [consent] = (await gone.graphql("{ me { consents { id } } }"))["data"]["me"]["consents"]
+    await gone.graphql(
+        "mutation($id: ID!) { revokeConsent(id: $id) { __typename } }", id=consent["id"]
+    )
+
+    page = "query($s: SubjectStatus) { partner { subjects(status: $s) { edges { node { id } } } } }"
+
+    def ids(body: dict[str, Any]) -> set[str]:
+        return {e["node"]["id"] for e in body["data"]["partner"]["subjects"]["edges"]}
+
+    assert ids(await bank.graphql(page, s="CONSENT_IN_FORCE")) == {live_id}
+    assert ids(await bank.graphql(page, s="NO_CONSENT_IN_FORCE")) == {gone_id}
+    assert ids(await bank.graphql(page)) == {live_id, gone_id}
+
+
+async def test_a_deleted_persons_subject_id_reads_as_not_found(actors: Actors) -> None:
+    bank = await actors.partner(PartnerType.BANK)
+    person = await actors.person()
+    subject_id = await grant_via_request(bank, person, ["GRADE"])
+    await person.person.delete()
+    body = await bank.graphql(SUBJECT, id=subject_id)
+    assert body["data"]["partner"]["subject"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]

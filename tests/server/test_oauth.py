@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from dataclasses import dataclass
 
 import httpx
@@ -271,3 +272,24 @@ async def test_plain_http_to_a_public_host_is_refused_not_crashed(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert "https" in response.json()["error_description"]
+
+
+async def test_no_secret_or_token_reaches_any_log_record(
+    client: httpx.AsyncClient, bank: Credentials, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = await _token(client, bank)
+    await _graphql(client, token)
+    await client.post("/oauth/introspect", data={"token": token}, auth=bank.basic)
+    await client.post("/oauth/revoke", data={"token": token}, auth=bank.basic)
+    await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(bank.client_id, bank.secret + "x"),
+    )
+    assert caplog.records, "the flows were logged"
+    for record in caplog.records:
+        text = record.getMessage() + " " + " ".join(map(str, record.__dict__.values()))
+        assert bank.secret not in text
+        assert token not in text
+        assert token.split(".")[2] not in text, "not even the signature"
