@@ -6,7 +6,8 @@
 - A request refused before execution (syntax, validation, limits) gets a code here:
   GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED or BAD_USER_INPUT.
 - Anything else raised while resolving is unexpected: the client sees only "Unexpected error"
-  with code UNEXPECTED_ERROR and the request id to quote; the stack goes to the log.
+  with code UNEXPECTED_ERROR and the request id to quote; the stack goes to the log. A database
+  outage is masked the same way with code SERVICE_UNAVAILABLE: retry, nothing to report.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
+from domain.availability import is_database_unavailable
+
 UNEXPECTED_MESSAGE = "Unexpected error"
 UNEXPECTED_CODE = "UNEXPECTED_ERROR"
+UNAVAILABLE_MESSAGE = "Service unavailable; retry shortly"
+UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
 # graphql-core appends its suggestions as the message's last sentence.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?\s*$")
 
@@ -60,13 +65,18 @@ class MaskUnexpectedErrors(MaskErrors):
         self.hide_suggestions = hide_suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        # A database outage is masked too, but says so: the client should retry, not report.
+        outage = is_database_unavailable(error.original_error)
         return GraphQLError(
-            message=UNEXPECTED_MESSAGE,
+            message=UNAVAILABLE_MESSAGE if outage else UNEXPECTED_MESSAGE,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": UNEXPECTED_CODE, "requestId": self._request_id()},
+            extensions={
+                "code": UNAVAILABLE_CODE if outage else UNEXPECTED_CODE,
+                "requestId": self._request_id(),
+            },
         )
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import BaseORMException
 
 from connectors.registry import ProviderRegistry
+from domain.availability import OUTAGE_EXCEPTIONS
 from domain.scoring_model import ScoringModel
 from domain.services import Services
 from domain.signing_keys import Keyring
@@ -26,7 +27,7 @@ from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
-from server.errors import http_error, unexpected_error
+from server.errors import database_error, http_error, unexpected_error
 from server.graphql_json import StrictJsonGraphQLEndpoint
 from server.health import healthz, readyz
 from server.oauth import (
@@ -60,7 +61,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The global fallback lets request tasks, which do not inherit the lifespan task's
         # context variables, reach the connections opened here.
-        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+        config = tortoise_config(settings.database_url, settings.database_timeout)
+        async with RegisterTortoise(app, config=config):
             keyring = Keyring(settings.secret_key)
             try:
                 async with asyncio.timeout(READY_TIMEOUT_SECONDS):
@@ -116,7 +118,13 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(RequestContextMiddleware)],
-        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
+        exception_handlers={
+            HTTPException: http_error,
+            # A database outage raised outside GraphQL's own error handling (authentication,
+            # the OAuth endpoints) is a 503, not a 500.
+            **dict.fromkeys(OUTAGE_EXCEPTIONS, database_error),
+            Exception: unexpected_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

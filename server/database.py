@@ -29,10 +29,11 @@ def connection_name(database_url: str) -> str:
     return "sqlite" if urlsplit(database_url).scheme == "sqlite" else "postgres"
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def tortoise_config(database_url: str, timeout_seconds: int | None = None) -> dict[str, Any]:
+    """`timeout_seconds` bounds each PostgreSQL connect and statement (none: asyncpg's own)."""
     name = connection_name(database_url)
     return {
-        "connections": {name: _connection_url(database_url)},
+        "connections": {name: _connection_url(database_url, timeout_seconds)},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,
@@ -45,10 +46,16 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def _connection_url(database_url: str) -> str:
+def _connection_url(database_url: str, timeout_seconds: int | None = None) -> str:
     parts = urlsplit(database_url)
-    if parts.scheme == "postgresql":
-        return "postgres" + database_url.removeprefix("postgresql")
+    if parts.scheme in ("postgres", "postgresql"):
+        url = "postgres" + database_url.removeprefix(parts.scheme)
+        if timeout_seconds is None:
+            return url
+        # asyncpg's connect timeout and per-statement timeout: a database that stops answering
+        # fails the request after this long instead of holding it open.
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}timeout={timeout_seconds}&command_timeout={timeout_seconds}"
     if parts.scheme == "sqlite":
         path = database_url.removeprefix("sqlite://").split("?", 1)[0]
         if path != ":memory:":

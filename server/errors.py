@@ -8,6 +8,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain.availability import is_database_unavailable
+
+# How long a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 2
+
 logger = logging.getLogger("scorelink.errors")
 
 
@@ -32,3 +37,16 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
     # The stack goes to the log under the request id; the client sees only the id to quote.
     logger.error("unexpected error", exc_info=exc)
     return error_response(500, "unexpected_error", "Unexpected error", request)
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """A database outage is a 503 the client can retry; anything else stays unexpected."""
+    if not is_database_unavailable(exc):
+        return await unexpected_error(request, exc)
+    # Expected while the database is down: one line, no stack, for every refused request.
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    response = error_response(
+        503, "service_unavailable", "The database is unavailable; retry shortly", request
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -80,6 +80,8 @@ class Settings:
     # Account-linking providers (connectors.config documents the variables).
     link_providers: tuple[ProviderConfig, ...] = ()
     api: ApiLimits = field(default_factory=ApiLimits)
+    # Seconds a PostgreSQL connect or statement may take before the request fails with 503.
+    database_timeout: int = 5
 
     @property
     def is_sandbox(self) -> bool:
@@ -104,6 +106,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_countries=_countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
         link_providers=_link_providers(env, environment, secret_key),
         api=_api_limits(env),
+        database_timeout=_bounded_int(
+            "SCORELINK_DB_TIMEOUT", env.get("SCORELINK_DB_TIMEOUT", "5"), 1, 300
+        ),
     )
 
 
