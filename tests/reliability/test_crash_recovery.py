@@ -129,8 +129,8 @@ async def _check(database_url: str, seen: Acknowledged) -> None:
         await orm.init(config=tortoise_config(database_url))
         grants = {g.id: g for g in await ConsentGrant.all()}
         entries = await AccessLogEntry.all()
-        people = set(await Person.all().values_list("id", flat=True))
-        subjects = set(await PartnerSubject.all().values_list("subject_id", flat=True))
+        people = {person.id for person in await Person.all()}
+        subjects = {row.subject_id for row in await PartnerSubject.all()}
 
     granted_logged = {e.grant_id for e in entries if e.event == LogEvent.GRANTED}
     revoked_logged = {e.grant_id for e in entries if e.event == LogEvent.REVOKED}
