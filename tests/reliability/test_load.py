@@ -45,7 +45,7 @@ async def test_steady_reads_have_no_errors_and_one_log_entry_each(
 
     async with TortoiseContext() as orm:
         await orm.init(config=tortoise_config(database_url))
-        logged = [e.request_id for e in await AccessLogEntry.filter(event=LogEvent.READ)]
+        logged = [str(e.request_id) for e in await AccessLogEntry.filter(event=LogEvent.READ)]
     assert sorted(logged) == sorted(result.served_request_ids), "one entry per served read"
     verified = run_cli(database_url, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
