@@ -1,7 +1,9 @@
-"""A test persona signs in over real HTTP against `scorelink serve` and reads `me`."""
+"""Both kinds of sign-in over real HTTP against `scorelink serve`: a test persona reads `me`,
+a partner gets a client-credentials token and reads its profile."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -13,9 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise.context import TortoiseContext
 
+from consent.catalog import PartnerType
 from domain.login import SANDBOX_PERSONA_CODE
+from domain.partners import RegisteredPartner, register_partner
 from domain.sandbox import TEST_PERSONAS
+from server.database import tortoise_config
 
 PERSONA = TEST_PERSONAS[0].phone
 
@@ -83,3 +89,32 @@ def test_a_persona_signs_in_over_http_and_the_token_reads_me(sandbox_server: str
     me = _post(sandbox_server, "{ me { id phone } }", token=signed_in["accessToken"])
     assert me == {"data": {"me": signed_in["person"]}}
     assert me["data"]["me"]["phone"] == PERSONA
+
+
+def test_a_partner_gets_a_token_over_http_and_the_token_reads_its_profile(
+    sandbox_server: str, database_url: str
+) -> None:
+    registered = asyncio.run(_register_partner(database_url))
+    issued = httpx.post(
+        f"{sandbox_server}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(registered.partner.client_id, registered.client_secret),
+        timeout=10,
+    )
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["access_token"]
+    profile = _post(sandbox_server, "{ partner { profile { name type } } }", token=token)
+    assert profile == {"data": {"partner": {"profile": {"name": "E2E Bank", "type": "BANK"}}}}
+    refused = httpx.post(
+        f"{sandbox_server}/graphql",
+        json={"query": "{ me { id } }"},
+        headers={"authorization": f"Bearer {token}x"},
+        timeout=10,
+    )
+    assert refused.status_code == 401
+
+
+async def _register_partner(database_url: str) -> RegisteredPartner:
+    async with TortoiseContext() as orm:
+        await orm.init(config=tortoise_config(database_url))
+        return await register_partner("E2E Bank", PartnerType.BANK)
