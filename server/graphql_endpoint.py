@@ -47,6 +47,7 @@ def schema_limits(settings: Settings) -> SchemaLimits:
         max_query_cost=api.max_query_cost,
         introspection=introspection,
         hide_suggestions=not settings.is_sandbox,
+        caches=api.caches,
     )
 
 

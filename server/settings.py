@@ -58,6 +58,8 @@ class ApiLimits:
     partner_requests_per_minute: int = 600
     person_requests_per_minute: int = 120
     production_introspection: Introspection = Introspection.OFF
+    # Parser and validation caches; off only to measure what they save (BENCHMARKS.md).
+    caches: bool = True
 
 
 class Environment(enum.StrEnum):
@@ -140,7 +142,15 @@ def _api_limits(env: Mapping[str, str]) -> ApiLimits:
             "SCORELINK_PERSON_RATE_LIMIT", defaults.person_requests_per_minute, 1, 10**6
         ),
         production_introspection=introspection,
+        caches=_on_or_off("SCORELINK_GRAPHQL_CACHES", env.get("SCORELINK_GRAPHQL_CACHES", "on")),
     )
+
+
+def _on_or_off(variable: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("on", "off"):
+        raise ConfigError(variable, f"must be on or off (got {raw!r})")
+    return value == "on"
 
 
 def _environment(raw: str) -> Environment:

@@ -31,9 +31,10 @@ def test_each_limit_is_configurable() -> None:
             "SCORELINK_PARTNER_RATE_LIMIT": "60",
             "SCORELINK_PERSON_RATE_LIMIT": "30",
             "SCORELINK_INTROSPECTION": "Partners",
+            "SCORELINK_GRAPHQL_CACHES": "OFF",
         }
     ).api
-    assert api == ApiLimits(6, 4, 500, 4096, 900, 60, 30, Introspection.PARTNERS)
+    assert api == ApiLimits(6, 4, 500, 4096, 900, 60, 30, Introspection.PARTNERS, caches=False)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,7 @@ def test_each_limit_is_configurable() -> None:
         ("SCORELINK_PARTNER_RATE_LIMIT", "0"),
         ("SCORELINK_PERSON_RATE_LIMIT", ""),
         ("SCORELINK_INTROSPECTION", "everyone"),
+        ("SCORELINK_GRAPHQL_CACHES", "maybe"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
