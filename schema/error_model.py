@@ -38,13 +38,20 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.path is not None and "code" not in (error.extensions or {})
 
 
+def _dotted_path(error: GraphQLError) -> str:
+    return ".".join(str(key) for key in error.path or ())
+
+
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if is_unexpected(error):
+        if is_unexpected(error) and is_database_unavailable(error.original_error):
+            # An outage is an operating condition, not a bug: one line, no stack.
+            logger.warning("database unavailable resolving %s", _dotted_path(error))
+        elif is_unexpected(error):
             cause = error.original_error or error
             logger.error(
                 "unexpected error resolving %s",
-                ".".join(str(key) for key in error.path or ()),
+                _dotted_path(error),
                 exc_info=(type(cause), cause, cause.__traceback__),
             )
 
