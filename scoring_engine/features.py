@@ -186,55 +186,97 @@ def feature_matrix(batch: ApplicantBatch) -> Array:
     """Features of every applicant, shape (n, len(FEATURE_NAMES)), NaN where undefined."""
     values = batch.values
     n = len(values)
-    raw = batch.column
-    # The three monthly series are summarised together, and columns are filled in place:
-    # one person costs as few numpy calls as a million do, which keeps serving fast.
+    # A numpy call on a small array costs about a microsecond whatever its size, so one
+    # person costs as many calls as a million do and the calls are kept few: the three
+    # monthly series are summarised in one reduction, derived columns are appended to the
+    # raw ones, and a single take and divide lays every feature out in FEATURE_NAMES order.
+    # Constants are arrays shaped like one row (see ``_row_constant``): a Python float or a
+    # broadcast operand costs a numpy call about half as much again.
     monthly = values[:, len(_SCALARS) :].reshape(n, len(_SERIES), MONTHS)
-    mean = monthly.sum(axis=2) * (1.0 / MONTHS)
-    active = (monthly > 0).sum(axis=2)
+    # Per series: the monthly mean, then the number of active months.
+    summaries = np.add.reduce(np.concatenate((monthly, monthly > _ZERO), axis=1), axis=2)
+    summaries = summaries * _MEAN_THEN_COUNT
+    # Monthly summaries of an unlinked source are undefined, not zero. (Its scalars are NaN
+    # already.)
+    linked = values.take(_LINKED_OF_SUMMARY, axis=1) == _ONE
+    summaries = np.where(linked, summaries, np.nan)
     spend = monthly[:, 2]
-    spend_mean = mean[:, 2]
-    spend_variance = np.einsum("ij,ij->i", spend, spend) * (1.0 / MONTHS) - spend_mean**2
-    followers, following = raw("followers"), raw("following")
-    on_time, late = raw("instalments_on_time"), raw("instalments_late")
-    out = np.empty((n, len(FEATURE_NAMES)))
-    col = _COLUMN
+    spend_mean = summaries[:, 2]
+    spend_variance = np.einsum("ij,ij->i", spend, spend) * _PER_MONTH - np.square(spend_mean)
+    followers, following = values[:, _FOLLOWERS], values[:, _FOLLOWING]
+    on_time, late = values[:, _ON_TIME], values[:, _LATE]
     with np.errstate(invalid="ignore", divide="ignore"):
         # 0/0 becomes NaN on purpose: "no spending" and "no instalments" are not zero risk.
-        out[:, col["ecommerce_spend_volatility"]] = (
-            np.sqrt(np.maximum(spend_variance, 0.0)) / spend_mean
+        derived = np.concatenate(
+            (
+                values,
+                summaries,
+                np.log1p(followers),
+                np.log((followers + _ONE) / (following + _ONE)),
+                np.log1p(summaries[:, 2:3]),
+                (np.sqrt(np.maximum(spend_variance, _ZERO)) / spend_mean)[:, None],
+                on_time / (on_time + late),
+            ),
+            axis=1,
         )
-        out[:, col["ecommerce_on_time_rate"]] = on_time / (on_time + late)
     # A source's own "linked" characteristic carries the risk of not linking it, so the
     # other characteristics' missing attributes need not all share that one effect.
-    out[:, col["social_linked"]] = raw("social_linked")
-    out[:, col["social_account_age_months"]] = raw("social_age_days") / DAYS_PER_MONTH
-    out[:, col["social_followers_log"]] = np.log1p(followers)
-    out[:, col["social_follow_ratio_log"]] = np.log((followers + 1.0) / (following + 1.0))
-    out[:, col["social_posts_per_month"]] = mean[:, 0]
-    out[:, col["social_active_months"]] = active[:, 0]
-    out[:, col["social_verified"]] = raw("verified")
-    out[:, col["ecommerce_linked"]] = raw("ecommerce_linked")
-    out[:, col["ecommerce_account_age_months"]] = raw("ecommerce_age_days") / DAYS_PER_MONTH
-    out[:, col["ecommerce_orders_per_month"]] = mean[:, 1]
-    out[:, col["ecommerce_spend_per_month_log"]] = np.log1p(spend_mean)
-    out[:, col["ecommerce_active_months"]] = active[:, 1]
-    out[:, col["ecommerce_return_rate"]] = raw("return_rate")
-    out[:, col["ecommerce_late_instalments"]] = late
-    out[:, col["ecommerce_delivery_addresses"]] = raw("delivery_addresses")
-    out[:, col["ecommerce_address_changes"]] = raw("address_changes")
-    # Monthly summaries of an unlinked source are undefined, not zero. (Its scalars are NaN
-    # already, and its spend volatility is 0/0.)
-    out[raw("social_linked") != 1.0, _SOCIAL_MONTHLY] = np.nan
-    out[raw("ecommerce_linked") != 1.0, _ECOMMERCE_MONTHLY] = np.nan
+    out: Array = derived.take(_SOURCE_COLUMNS, axis=1) / _DIVISORS
     return out
 
 
-# Contiguous in FEATURE_NAMES, so a slice (cheaper than a list of columns) covers them.
-_SOCIAL_MONTHLY = slice(_COLUMN["social_posts_per_month"], _COLUMN["social_active_months"] + 1)
-_ECOMMERCE_MONTHLY = slice(
-    _COLUMN["ecommerce_orders_per_month"], _COLUMN["ecommerce_active_months"] + 1
+def _row_constant(values: list[float]) -> Array:
+    """A constant operand shaped (1, k): for one applicant it matches the (1, k) operand
+    exactly, which numpy computes without setting up a broadcast."""
+    return np.array([values], dtype=np.float64)
+
+
+_ZERO, _ONE, _PER_MONTH = np.array(0.0), np.array(1.0), np.array(1.0 / MONTHS)
+_MEAN_THEN_COUNT = _row_constant([1.0 / MONTHS] * len(_SERIES) + [1.0] * len(_SERIES))
+
+
+def _scalar(name: str) -> slice:
+    # A one-column slice keeps the batch two-dimensional, ready to be appended to.
+    i = _SCALAR_INDEX[name]
+    return slice(i, i + 1)
+
+
+_FOLLOWERS, _FOLLOWING = _scalar("followers"), _scalar("following")
+_ON_TIME, _LATE = _scalar("instalments_on_time"), _scalar("instalments_late")
+_LINKED_OF_SUMMARY = np.array(
+    [_SCALAR_INDEX[f"{source}_linked"] for source in ("social", "ecommerce", "ecommerce")] * 2,
+    dtype=np.intp,
 )
+# Columns of the matrix ``feature_matrix`` builds: the raw batch, then what it derives.
+_DERIVED: tuple[str, ...] = (
+    *_SCALARS,
+    *(f"{series}_{month}" for series in _SERIES for month in range(MONTHS)),
+    "social_posts_per_month",
+    "ecommerce_orders_per_month",
+    "spend_mean",
+    "social_active_months",
+    "ecommerce_active_months",
+    "spend_active_months",
+    "social_followers_log",
+    "social_follow_ratio_log",
+    "ecommerce_spend_per_month_log",
+    "ecommerce_spend_volatility",
+    "ecommerce_on_time_rate",
+)
+# Each feature: the column it comes from and what that is divided by (days to months).
+_SOURCE: dict[str, tuple[str, float]] = {
+    "social_account_age_months": ("social_age_days", DAYS_PER_MONTH),
+    "social_verified": ("verified", 1.0),
+    "ecommerce_account_age_months": ("ecommerce_age_days", DAYS_PER_MONTH),
+    "ecommerce_return_rate": ("return_rate", 1.0),
+    "ecommerce_late_instalments": ("instalments_late", 1.0),
+    "ecommerce_delivery_addresses": ("delivery_addresses", 1.0),
+    "ecommerce_address_changes": ("address_changes", 1.0),
+}
+_SOURCE_COLUMNS = np.array(
+    [_DERIVED.index(_SOURCE.get(name, (name, 1.0))[0]) for name in FEATURE_NAMES], dtype=np.intp
+)
+_DIVISORS = _row_constant([_SOURCE.get(name, (name, 1.0))[1] for name in FEATURE_NAMES])
 
 
 def features_of(data: ApplicantData) -> Array:
@@ -246,19 +288,21 @@ def features_of(data: ApplicantData) -> Array:
 def sufficient_rows(x: Array) -> NDArray[np.bool_]:
     """Which rows of a feature matrix have enough history to score (see
     ``has_sufficient_data``). NaN (unlinked source) compares False, so never qualifies."""
-    old_enough = x[:, _AGE_COLUMNS] >= MIN_HISTORY_DAYS / DAYS_PER_MONTH
-    active_enough = x[:, _ACTIVE_COLUMNS] >= MIN_ACTIVE_MONTHS
-    return np.asarray((old_enough & active_enough).any(axis=1))
+    met = x.take(_HISTORY_COLUMNS, axis=1) >= _HISTORY_MINIMA  # old enough, then active enough
+    sufficient: NDArray[np.bool_] = np.logical_or.reduce(met[:, :2] & met[:, 2:], axis=1)
+    return sufficient
 
 
-def _both_sources(social: str, ecommerce: str) -> slice:
-    # A strided slice picks the two columns as a view: cheaper than a list index per call.
-    first, second = _COLUMN[social], _COLUMN[ecommerce]
-    return slice(first, second + 1, second - first)
-
-
-_AGE_COLUMNS = _both_sources("social_account_age_months", "ecommerce_account_age_months")
-_ACTIVE_COLUMNS = _both_sources("social_active_months", "ecommerce_active_months")
+_HISTORY_COLUMNS = np.array(
+    [
+        _COLUMN["social_account_age_months"],
+        _COLUMN["ecommerce_account_age_months"],
+        _COLUMN["social_active_months"],
+        _COLUMN["ecommerce_active_months"],
+    ],
+    dtype=np.intp,
+)
+_HISTORY_MINIMA = _row_constant([MIN_HISTORY_DAYS / DAYS_PER_MONTH] * 2 + [MIN_ACTIVE_MONTHS] * 2)
 
 
 def has_sufficient_data(data: ApplicantData) -> bool:

@@ -21,6 +21,7 @@ Array = NDArray[np.float64]
 MAX_REASONS = 4
 MIN_POINTS_LOST = 0.5
 """Below half a point a characteristic did not visibly cost anything: not a reason."""
+_MIN_POINTS_LOST = np.array(MIN_POINTS_LOST)  # a 0-d array costs a numpy call less than a float
 
 
 @dataclass(frozen=True)
@@ -157,13 +158,14 @@ class ReasonBook:
         n = len(code)
         width = self.no_reason + 1
         # One bincount over flat (row * width + code) slots; the no-reason column is dropped.
-        slots = (code + np.arange(n)[:, None] * width).ravel()
+        slots = (code + (np.arange(n) * width)[:, None]).ravel()
         pooled = np.bincount(slots, weights=points_lost.ravel(), minlength=n * width)
         pooled = pooled.reshape(n, width)[:, : self.no_reason]
         # Stable sort on (-points, code order) keeps reports identical between runs.
-        top = np.argsort(-pooled, axis=1, kind="stable")[:, :limit]
-        # Points are sorted, so the reasons kept are a prefix of each row.
-        kept = np.minimum((pooled >= MIN_POINTS_LOST).sum(axis=1), limit)
+        top = (-pooled).argsort(axis=1, kind="stable")[:, :limit]
+        # Points are sorted, so the reasons kept are a prefix of each row (at most ``limit``
+        # long, as ``top`` is).
+        kept = np.add.reduce(pooled >= _MIN_POINTS_LOST, axis=1)
         codes = self.codes
         return [
             tuple([codes[c] for c in row[:count]])

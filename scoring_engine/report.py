@@ -94,8 +94,9 @@ def score_batch(
     when = computed_at or clock()
     x = feature_matrix(batch_of(applicants))
     ready = sufficient_rows(x)
-    if ready.any():
-        pd, reasons = model.predict(x if ready.all() else x[ready])
+    is_ready = ready.tolist()
+    if any(is_ready):
+        pd, reasons = model.predict(x if all(is_ready) else x[ready])
     else:  # nobody to score: models need at least one row
         pd, reasons = np.empty(0), []
     scores = model.config.scaling.score(pd).tolist()
@@ -103,8 +104,8 @@ def score_batch(
     pd_list = pd.tolist()
     results = []
     position = 0
-    for data, is_ready in zip(applicants, ready.tolist(), strict=True):
-        if is_ready:
+    for data, ready_to_score in zip(applicants, is_ready, strict=True):
+        if ready_to_score:
             outcome = (
                 ReportStatus.READY,
                 GRADES[grades[position]],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Self
 
 import numpy as np
@@ -16,6 +17,8 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+
+_PD_FLOOR, _PD_CEILING, _ONE = np.array(1e-12), np.array(1.0 - 1e-12), np.array(1.0)
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,21 @@ class Scaling:
         """Scores for an array of PDs."""
         # minimum/maximum rather than np.clip: same result, a fraction of the call overhead
         # that dominates when one person is scored.
-        pd = np.minimum(np.maximum(default_probability, 1e-12), 1.0 - 1e-12)
-        raw = np.rint(self.offset + self.factor * np.log((1.0 - pd) / pd))
-        return np.minimum(np.maximum(raw, self.minimum), self.maximum).astype(np.int64)
+        # Constants are 0-d arrays, which cost a numpy call less than Python numbers do.
+        offset, factor, minimum, maximum = self._constants
+        pd = np.minimum(np.maximum(default_probability, _PD_FLOOR), _PD_CEILING)
+        raw = np.rint(offset + factor * np.log((_ONE - pd) / pd))
+        scores: NDArray[np.int64] = np.minimum(np.maximum(raw, minimum), maximum).astype(np.int64)
+        return scores
+
+    @cached_property
+    def _constants(self) -> tuple[Array, Array, Array, Array]:
+        return (
+            np.array(self.offset),
+            np.array(self.factor),
+            np.array(float(self.minimum)),
+            np.array(float(self.maximum)),
+        )
 
     def to_mapping(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
@@ -73,13 +88,13 @@ class GradeCutoffs:
         if not 0.0 < self.a < self.b < self.c < 1.0:
             raise ValueError(f"grade cut-offs must rise strictly within (0, 1): {self}")
 
-    @property
+    @cached_property
     def bounds(self) -> Array:
         return np.array([self.a, self.b, self.c])
 
     def grade_index(self, default_probability: Array) -> NDArray[np.intp]:
         """0 for A to 3 for D; a PD equal to a cut-off belongs to the worse grade."""
-        return np.searchsorted(self.bounds, default_probability, side="right").astype(np.intp)
+        return self.bounds.searchsorted(default_probability, side="right").astype(np.intp)
 
     def grade(self, default_probability: Array) -> list[str]:
         return [GRADES[i] for i in self.grade_index(default_probability)]

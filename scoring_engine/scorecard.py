@@ -23,7 +23,6 @@ from scoring_engine.scaling import Scaling
 Array = NDArray[np.float64]
 
 FORMAT = "scorelink-scorecard/1"
-_CHUNK = 65_536  # rows per block: bounds the (rows, characteristics, edges) comparison
 
 
 class ScorecardError(ValueError):
@@ -53,24 +52,27 @@ class Scorecard:
     def contributions(self, x: Array) -> Array:
         """Log-odds contribution of each characteristic, (n, k), from features (n, F)."""
         c = self._compiled
-        slots, inapplicable = c.lookup(x)
-        return np.where(inapplicable, 0.0, c.table[slots])
+        contributions: Array = c.table.take(c.lookup(x))
+        return contributions
 
     def default_probability(self, contributions: Array) -> Array:
         # A cumulative sum adds strictly left to right; sum() may pair terms differently for
         # one row than for many, and a report must not depend on the size of its batch.
-        log_odds = self.intercept + np.cumsum(contributions, axis=1)[:, -1]
-        return np.asarray(1.0 / (1.0 + np.exp(-log_odds)), dtype=np.float64)
+        # (Constants as 0-d arrays: a Python float costs each numpy call more.)
+        c = self._compiled
+        log_odds = c.intercept + np.add.accumulate(contributions, axis=1)[:, -1]
+        probability: Array = c.one / (c.one + np.exp(-log_odds))
+        return probability
 
     def predict(self, x: Array) -> tuple[Array, list[tuple[ReasonCode, ...]]]:
         """Default probability and principal reasons (points lost against each
         characteristic's best attribute), from a single look-up of every attribute."""
         c = self._compiled
-        slots, inapplicable = c.lookup(x)
-        contributions = np.where(inapplicable, 0.0, c.table[slots])
-        codes = np.where(inapplicable, c.unlinked_code, c.code_table[slots])
-        points_lost = self.scaling.factor * (contributions - c.best)
-        return self.default_probability(contributions), c.reasons.rank(codes, points_lost)
+        slots = c.lookup(x)
+        return (
+            self.default_probability(c.table.take(slots)),
+            c.reasons.rank(c.code_table.take(slots), c.points_lost.take(slots)),
+        )
 
     def points(self) -> list[list[float]]:
         """Points of every attribute; the unclipped score is the sum over characteristics,
@@ -160,43 +162,58 @@ class Scorecard:
 
 
 class _Compiled:
-    """The table as flat arrays: every attribute of every characteristic has a slot holding
-    its contribution and its reason code, so scoring is a few vectorised look-ups whatever
-    the batch size."""
+    """The table as flat arrays, built once when the scorecard loads: every attribute of every
+    characteristic has a slot holding its contribution, its reason code and the points it
+    loses against the characteristic's best attribute, and so does "does not apply" (source
+    not linked). Scoring is then a handful of vectorised look-ups whatever the batch size:
+    one ``searchsorted`` bins every numeric characteristic at once against all their edges
+    merged, and ``slot_of_rank`` turns (applies, characteristic, rank) into a slot."""
 
     def __init__(self, card: Scorecard) -> None:
         chars = card.characteristics
+        k = len(chars)
         contributions = [
             coef * np.asarray(c.woe) for c, coef in zip(chars, card.coefficients, strict=True)
         ]
         sizes = [len(t) for t in contributions]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        self.table = np.concatenate(contributions) if chars else np.empty(0)
-        self.best = np.array([t.min() for t in contributions])
+        # Slot ``inapplicable + j``: characteristic j does not apply and contributes nothing.
+        self.inapplicable = inapplicable = sum(sizes)
+        table = np.concatenate([*contributions, np.zeros(k)])
+        best = np.array([t.min() for t in contributions])
         self.reasons = ReasonBook([c.name for c in chars])
         self.code_table = np.concatenate(
-            [self._codes(j, c) for j, c in enumerate(chars)] or [np.empty(0, dtype=np.intp)]
+            [self._codes(j, c) for j, c in enumerate(chars)]
+            + [self.reasons.index[:, 2].astype(np.intp)]
         )
-        self.unlinked_code = self.reasons.index[:, 2]
+        owner = np.concatenate([np.full(size, j) for j, size in enumerate(sizes)] + [np.arange(k)])
+        self.table = table
+        self.points_lost = card.scaling.factor * (table - best[owner.astype(np.intp)])
 
         columns = [card.features.index(c.name) for c in chars]
-        numeric = [j for j, c in enumerate(chars) if c.kind == "numeric"]
-        self.all_numeric = len(numeric) == len(chars)
-        self.numeric = np.array(numeric, dtype=np.intp)
-        self.numeric_columns = np.array([columns[j] for j in numeric], dtype=np.intp)
-        width = max((len(chars[j].edges) for j in numeric), default=0)
-        # Padding with +inf never counts as "value >= edge", so short rows need no masking.
-        self.edges = np.full((len(numeric), max(width, 1)), np.inf)
-        for row, j in enumerate(numeric):
-            self.edges[row, : len(chars[j].edges)] = chars[j].edges
-        self.numeric_offsets = self.offsets[self.numeric]
-        self.numeric_missing = self.numeric_offsets + [chars[j].missing_attribute for j in numeric]
+        gates = [card.features.index(c.applies_if) if c.applies_if else 0 for c in chars]
+        self.columns = np.array(columns + gates, dtype=np.intp)
+        # Every numeric edge, once, in order, then NaN, which searchsorted orders last: the
+        # rank of a value counts the edges at or below it, and NaN ranks past them all.
+        edges = sorted({e for c in chars if c.kind == "numeric" for e in c.edges})
+        self.edges = np.array([*edges, np.nan])
+        ranks = len(self.edges) + 1
+        slot_of_rank = np.empty((2, k, ranks), dtype=np.intp)
+        for j, c in enumerate(chars):
+            own = np.asarray(c.edges)
+            below = [0] + [int((own <= e).sum()) for e in edges] + [c.missing_attribute]
+            slot_of_rank[0, j] = self.offsets[j] + np.array(below)
+            slot_of_rank[1, j] = inapplicable + j
+        self.slot_of_rank = slot_of_rank.ravel()
+        # Shaped (1, k) like one row: numpy needs no broadcast for a single applicant.
+        self.rank_base = (np.arange(k, dtype=np.intp) * ranks)[None, :]
+        gated = np.array([[c.applies_if is not None for c in chars]], dtype=np.bool_)
+        self.gate_stride = np.where(gated, k * ranks, 0).astype(np.intp)
+        self.one = np.array(1.0)
+        self.intercept = np.array(card.intercept)
         self.categorical = tuple(
             (j, columns[j], c) for j, c in enumerate(chars) if c.kind != "numeric"
         )
-        gates = [card.features.index(c.applies_if) if c.applies_if else 0 for c in chars]
-        self.gates = np.array(gates, dtype=np.intp)
-        self.gated = np.array([c.applies_if is not None for c in chars], dtype=np.bool_)
 
     def _codes(self, j: int, characteristic: Characteristic) -> NDArray[np.intp]:
         present, missing, _ = self.reasons.index[j]
@@ -206,26 +223,20 @@ class _Compiled:
             codes[characteristic.assign(np.array([1.0]))[0]] = self.reasons.no_reason
         return codes
 
-    def lookup(self, x: Array) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
-        """Slot of each row's attribute per characteristic, and where a characteristic does
-        not apply (its source is not linked)."""
-        if len(x) > _CHUNK:
-            parts = [self.lookup(x[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
-            return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
-        values = x[:, self.numeric_columns]
-        attribute = (values[:, :, None] >= self.edges).sum(axis=2)
-        numeric_slots = np.where(
-            np.isnan(values), self.numeric_missing, self.numeric_offsets + attribute
-        )
-        if self.all_numeric:
-            slots = numeric_slots
-        else:
-            slots = np.empty((len(x), len(self.offsets)), dtype=np.intp)
-            slots[:, self.numeric] = numeric_slots
-            for j, column, characteristic in self.categorical:
-                slots[:, j] = self.offsets[j] + characteristic.assign(x[:, column])
-        inapplicable = (x[:, self.gates] != 1.0) & self.gated
-        return slots, inapplicable
+    def lookup(self, x: Array) -> NDArray[np.intp]:
+        """Slot of each row's attribute per characteristic, (n, k); the "does not apply"
+        slot where the characteristic's source is not linked."""
+        k = self.rank_base.shape[1]
+        values_and_gates = x.take(self.columns, axis=1)
+        values, gates = values_and_gates[:, :k], values_and_gates[:, k:]
+        rank = self.edges.searchsorted(values, side="right")
+        index = rank + self.rank_base + (gates != self.one) * self.gate_stride
+        slots: NDArray[np.intp] = self.slot_of_rank.take(index)
+        for j, column, characteristic in self.categorical:  # models of tables only
+            attribute = self.offsets[j] + characteristic.assign(x[:, column])
+            applies = slots[:, j] < self.inapplicable
+            slots[:, j] = np.where(applies, attribute, slots[:, j])
+        return slots
 
 
 def sha256(raw: bytes) -> str:
