@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers pytest bench clean schema chromium
+.PHONY: run test lint typecheck layers pytest bench clean schema chromium fuzz soak
 
 # The marker files re-install only when pyproject.toml changes.
 $(BIN)/.installed-run: pyproject.toml
@@ -51,6 +51,22 @@ schema: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench
+
+# The long reliability runs (make test runs the short versions); each ends with PASS or FAIL.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(BIN)/.installed-dev
+	@SCORELINK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest \
+		tests/reliability/test_fuzz_graphql.py \
+		&& echo "fuzz: PASS ($(FUZZ_EXAMPLES) examples per field and caller)" \
+		|| { echo "fuzz: FAIL"; exit 1; }
+
+soak: $(BIN)/.installed-dev
+	@SCORELINK_SOAK_SECONDS=60 SCORELINK_CRASH_ROUNDS=5 SCORELINK_CRASH_SECONDS=6 \
+		SCORELINK_OUTAGE_SECONDS=15 $(BIN)/pytest -s \
+		tests/reliability/test_load.py tests/reliability/test_crash_recovery.py \
+		tests/reliability/test_database_outage.py tests/reliability/test_graceful_shutdown.py \
+		&& echo "soak: PASS (60 s steady load x2 backends, 5 crash rounds, 15 s outage)" \
+		|| { echo "soak: FAIL"; exit 1; }
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
