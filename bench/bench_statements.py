@@ -129,7 +129,7 @@ def run() -> dict[str, Any]:
 
 def main() -> None:
     results = run()
-    print("SQL statements per request (transaction control included)")
+    print("SQL statements per request, as the ORM logs them (BEGIN and COMMIT not counted)")
     kinds = sorted({kind for figures in results.values() for kind in figures if kind != "skipped"})
     print(f"{'request':32} " + " ".join(f"{name:>9}" for name in results))
     for kind in kinds:

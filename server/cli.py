@@ -58,6 +58,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.logs import configure_logging
+    from server.tcp_protocol import NoDelayH11Protocol
 
     asyncio.run(apply_migrations(settings.database_url))
     if not settings.is_sandbox and asyncio.run(_in_database(settings, sandbox_data_present)):
@@ -75,6 +76,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
+        # Several workers would otherwise leave Nagle's algorithm on (server/tcp_protocol.py).
+        http=NoDelayH11Protocol,
     )
     return 0
 
