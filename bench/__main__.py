@@ -14,13 +14,23 @@ from typing import Any
 
 import orjson
 
-from bench import bench_linking, bench_partner_read, bench_scoring
+from bench import (
+    bench_http_load,
+    bench_linking,
+    bench_partner_read,
+    bench_scale,
+    bench_scoring,
+    bench_statements,
+)
 
 SUMMARY = Path(__file__).parent / "results" / "summary.md"
 BENCHMARKS = {
     "scoring": bench_scoring,
     "linking": bench_linking,
     "partner_read": bench_partner_read,
+    "http_load": bench_http_load,
+    "statements": bench_statements,
+    "scale": bench_scale,
 }
 
 

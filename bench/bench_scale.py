@@ -71,7 +71,8 @@ async def _grow(url: str, partner_id: str, first: int, last: int) -> float:
     connection = await asyncpg.connect(url)
     try:
         for statement in _LOAD:
-            await connection.execute(statement, first, last, partner_id)
+            names_partner = "$3" in statement
+            await connection.execute(statement, first, last, *([partner_id] * names_partner))
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
