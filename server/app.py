@@ -28,7 +28,7 @@ from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import database_error, http_error, unexpected_error
-from server.graphql_json import StrictJsonGraphQLEndpoint
+from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
 from server.oauth import (
     introspection_endpoint,
@@ -88,7 +88,7 @@ def create_app(
         settings.link_providers, callback_base(settings.issuer), provider_transport
     )
     graphql = AuthenticationMiddleware(
-        StrictJsonGraphQLEndpoint(settings),
+        GraphQLEndpoint(settings),
         backend=BearerTokenBackend(),
         on_error=refuse_token,
     )

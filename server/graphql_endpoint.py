@@ -21,6 +21,7 @@ from schema.introspection import IntrospectionAccess
 from schema.limits import SchemaLimits
 from server.authentication import principal_of
 from server.errors import error_response
+from server.graphql_json import decode_request_body
 from server.playground import PLAYGROUND_HEADERS, playground_html
 from server.rate_limits import RateLimiter
 from server.settings import Introspection, Settings
@@ -158,6 +159,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(playground_html(), headers=PLAYGROUND_HEADERS)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_body(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -12,8 +12,6 @@ import json
 
 import orjson
 
-from server.graphql_endpoint import GraphQLEndpoint
-
 
 def decode_request_body(data: str | bytes) -> object:
     """The body as a JSON object (or a batch); otherwise `json.JSONDecodeError`, a 400."""
@@ -25,14 +23,3 @@ def decode_request_body(data: str | bytes) -> object:
     if not isinstance(decoded, dict | list):
         raise json.JSONDecodeError("the body must be a JSON object", "", 0)
     return decoded
-
-
-class StrictJsonGraphQLEndpoint(GraphQLEndpoint):
-    """The `/graphql` endpoint with strict body decoding.
-
-    Kept apart from `GraphQLEndpoint` while that module is being changed for the API-quality
-    work; `decode_json` belongs there and moves in when it settles.
-    """
-
-    def decode_json(self, data: str | bytes) -> object:
-        return decode_request_body(data)
