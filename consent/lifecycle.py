@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from consent import access_log
 from consent.access_log import AccessRecord, LogEvent
@@ -36,6 +35,7 @@ from consent.models import (
 )
 from consent.policy import REQUEST_LIFETIME_DAYS, policy_for
 from consent.terms import checked_duration, checked_purpose, checked_scopes
+from consent.transactions import writing
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ async def request_consent(
     scopes = checked_scopes(partner_type, terms.scopes)
     purpose = checked_purpose(partner_type, terms.purpose)
     duration = checked_duration(partner_type, terms.duration_days)
-    async with in_transaction() as connection:
+    async with writing() as connection:
         request = await ConsentRequest.create(
             partner_id=partner_id,
             phone=phone,
@@ -165,7 +165,7 @@ async def approve_request(
     now: datetime,
     request_id: str | None,
 ) -> ConsentGrant:
-    async with in_transaction() as connection:
+    async with writing() as connection:
         request = await _pending_request_for(consent_request_id, phone, now, connection)
         asked = {Scope(s) for s in request.scopes}
         chosen = set(scopes) if scopes is not None else asked
@@ -217,7 +217,7 @@ async def deny_request(
     now: datetime,
     request_id: str | None,
 ) -> ConsentRequest:
-    async with in_transaction() as connection:
+    async with writing() as connection:
         request = await _pending_request_for(consent_request_id, phone, now, connection)
         taken = (
             await ConsentRequest.filter(id=request.id, status=RequestStatus.PENDING)
@@ -254,7 +254,7 @@ async def grant_consent(
     scopes = checked_scopes(partner_type, terms.scopes)
     purpose = checked_purpose(partner_type, terms.purpose)
     duration = checked_duration(partner_type, terms.duration_days)
-    async with in_transaction() as connection:
+    async with writing() as connection:
         grant = await ConsentGrant.create(
             partner_id=partner_id,
             person_id=person_id,
@@ -307,7 +307,7 @@ async def renew_consent(
 ) -> ConsentGrant:
     duration = duration_days or policy_for(partner_type).default_duration_days
     duration = checked_duration(partner_type, duration)
-    async with in_transaction() as connection:
+    async with writing() as connection:
         grant = await _own_grant(grant_id, person_id, connection)
         if not is_live(grant, now):
             raise GrantNotActive("only an active consent can be renewed; grant a new one")
@@ -342,7 +342,7 @@ async def revoke_consent(
     grant_id: uuid.UUID, person_id: uuid.UUID, now: datetime, request_id: str | None
 ) -> ConsentGrant:
     """Revoke at once: a read that starts after this returns sees the grant revoked."""
-    async with in_transaction() as connection:
+    async with writing() as connection:
         grant = await _own_grant(grant_id, person_id, connection)
         if grant.status is GrantStatus.REVOKED:
             return grant

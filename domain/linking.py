@@ -15,8 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from connectors.provider import (
     OAuthProvider,
     ProviderError,
@@ -28,6 +26,7 @@ from connectors.provider import (
     new_state,
 )
 from connectors.registry import ProviderRegistry, UnknownProvider
+from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.encryption import DecryptionError, SecretBox
 from domain.errors import DomainError
@@ -153,7 +152,7 @@ class AccountLinking:
         attempt_id = uuid.uuid4()
         state, verifier = f"{attempt_id.hex}.{new_state()}", new_code_verifier()
         expires_at = now + LINK_ATTEMPT_LIFETIME
-        async with in_transaction():
+        async with writing():
             account, _ = await LinkedAccount.get_or_create(
                 person_id=person.id, provider=provider_name, defaults={"kind": kind}
             )

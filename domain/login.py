@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
+from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import LoginCode, Person, PhoneLoginState
@@ -145,7 +145,7 @@ class PhoneLogin:
         now = self._clock()
         await self._claim_send(phone, now)
         code = self._code_for(phone)
-        async with in_transaction():
+        async with writing():
             await LoginCode.filter(phone=phone, consumed_at__isnull=True).update(consumed_at=now)
             login_code = await LoginCode.create(
                 phone=phone,

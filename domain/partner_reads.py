@@ -17,7 +17,6 @@ from typing import TypeVar
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import Subquery
-from tortoise.transactions import in_transaction
 
 from consent import access_log
 from consent.access_log import AccessRecord, LogEvent
@@ -25,6 +24,7 @@ from consent.catalog import Scope
 from consent.decision import DenialCode, ReadDecision
 from consent.models import ConsentGrant, GrantStatus, PartnerSubject
 from consent.reads import authorise_reads, people_behind
+from consent.transactions import writing
 from domain.errors import DomainError
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.principal import PartnerPrincipal
@@ -142,7 +142,7 @@ def _could_be_subject_id(value: str) -> bool:
 async def _with_retries(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
     for attempt in range(_APPEND_ATTEMPTS):
         try:
-            async with in_transaction() as connection:
+            async with writing() as connection:
                 return await work(connection)
         except (IntegrityError, OperationalError):
             if attempt == _APPEND_ATTEMPTS - 1:

@@ -11,8 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from tortoise.transactions import in_transaction
-
+from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.models import (
     AccountKind,
@@ -51,7 +50,7 @@ def applicant_data(accounts: Iterable[LinkedAccount], as_of: date) -> ApplicantD
 async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_now) -> ScoreReport:
     """Score the person from what is linked now and make that the current report."""
     now = clock()
-    async with in_transaction() as connection:
+    async with writing() as connection:
         # Serialises scorings of one person (PostgreSQL; SQLite serialises writers anyway).
         await Person.select_for_update().using_db(connection).get(id=person_id)
         accounts = await LinkedAccount.filter(

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
 
-from tortoise.transactions import in_transaction
-
+from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import Person, RefreshToken
@@ -73,7 +72,7 @@ class Sessions:
     async def refresh(self, refresh_token: str) -> Session:
         """Trade a refresh token for a new pair in the same session; the old one is spent."""
         now = self._clock()
-        async with in_transaction():
+        async with writing():
             # The row lock makes a second presentation of the same token wait until the first
             # has stored its successor, so the reuse it then detects revokes that one too.
             presented = await RefreshToken.select_for_update().get_or_none(

@@ -1,0 +1,25 @@
+"""Transactions that will write, safe when several processes share one SQLite file.
+
+SQLite starts a transaction with a shared read lock and upgrades it at the first write; when
+another process holds the write lock then, SQLite answers "database is locked" at once rather
+than wait (waiting could deadlock). Taking the write lock with the transaction's first
+statement makes the busy timeout apply instead, so concurrent writers queue. PostgreSQL needs
+nothing here: its row locks and the access log's advisory lock already queue writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+
+@asynccontextmanager
+async def writing() -> AsyncIterator[BaseDBAsyncClient]:
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "sqlite":
+            # Matches no row, but a write statement takes SQLite's write lock for the transaction.
+            await connection.execute_query("UPDATE access_log_entry SET id = id WHERE 0")
+        yield connection
