@@ -52,6 +52,17 @@ def _rows(name: str, figures: dict[str, Any], prefix: str = "") -> list[str]:
     return rows
 
 
+def _misses(module: Any, results: dict[str, Any]) -> list[str]:
+    """Figures over the target their benchmark declares (targets are upper bounds)."""
+    targets: dict[str, float | None] = getattr(module, "TARGETS", {})
+    figures = results.get("figures", results)
+    return [
+        f"{key} = {figures[key]:.4g} > {target:g}"
+        for key, target in targets.items()
+        if target is not None and key in figures and figures[key] > target
+    ]
+
+
 def main() -> None:
     machine = f"{os.cpu_count()} cores, {_memory_gib()}, Python {platform.python_version()}"
     lines = [
@@ -62,13 +73,21 @@ def main() -> None:
         "| benchmark | figure | value |",
         "|---|---|---|",
     ]
+    misses: list[str] = []
     for name, module in BENCHMARKS.items():
         print(f"== {name}")
         module.main()  # prints its table and writes module.RESULTS
-        lines.extend(_rows(name, orjson.loads(module.RESULTS.read_bytes())))
+        results = orjson.loads(module.RESULTS.read_bytes())
+        lines.extend(_rows(name, results))
+        misses.extend(f"{name}: {miss}" for miss in _misses(module, results))
+    verdict = "PASS: every declared target met" if not misses else "FAIL: " + "; ".join(misses)
+    lines += ["", verdict]
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text("\n".join(lines) + "\n")
     print(f"summary written to {SUMMARY}")
+    print(verdict)
+    if misses:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
