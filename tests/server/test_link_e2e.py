@@ -3,11 +3,6 @@ provider included, a browser's round trip done with httpx, ending in the persona
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,50 +14,19 @@ import pytest
 from domain.login import SANDBOX_PERSONA_CODE
 from domain.sandbox import TEST_PERSONAS
 from linking_support import ME, START_LINK, read_consent_form
+from live_server import LiveServer
 
 PHONES = {persona.key: persona.phone for persona in TEST_PERSONAS}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def sandbox_server(database_url: str, tmp_path: Path, trained_model_dir: Path) -> Iterator[str]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    environ = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SCORELINK_ENV": "sandbox",
-        "SCORELINK_ISSUER": base,
-        "SCORELINK_MODEL_DIR": str(trained_model_dir),
-    }
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=environ,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early: {process.communicate()[0]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"server did not come up within 60 s: {process.communicate()[0]}")
-    yield base
-    process.kill()
-    process.communicate(timeout=10)
+    server = LiveServer(database_url, trained_model_dir, tmp_path / "server.log")
+    # Provider redirects come back to the callback under the issuer's URL.
+    server.environ["SCORELINK_ISSUER"] = server.base_url
+    server.start()
+    yield server.base_url
+    server.kill()
 
 
 def _graphql(base: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:

@@ -4,11 +4,6 @@ a partner gets a client-credentials token and reads its profile."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,45 +16,18 @@ from consent.catalog import PartnerType
 from domain.login import SANDBOX_PERSONA_CODE
 from domain.partners import RegisteredPartner, register_partner
 from domain.sandbox import TEST_PERSONAS
+from live_server import LiveServer
 from server.database import tortoise_config
 
 PERSONA = TEST_PERSONAS[0].phone
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def sandbox_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    environ = {**os.environ, "DATABASE_URL": database_url, "SCORELINK_ENV": "sandbox"}
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=environ,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited early: {process.communicate()[0]}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"server did not come up within 60 s: {process.communicate()[0]}")
-    yield base
-    process.kill()
-    process.communicate(timeout=10)
+def sandbox_server(database_url: str, tmp_path: Path, trained_model_dir: Path) -> Iterator[str]:
+    server = LiveServer(database_url, trained_model_dir, tmp_path / "server.log")
+    server.start()
+    yield server.base_url
+    server.kill()
 
 
 def _post(base: str, query: str, token: str | None = None) -> dict[str, Any]:
