@@ -297,37 +297,32 @@ async def token_endpoint(request: Request) -> Response:
     return response
 
 
-async def revocation_endpoint(request: Request) -> Response:
+async def _token_endpoint(
+    request: Request,
+    endpoint_class: type[PartnerRevocationEndpoint] | type[PartnerIntrospectionEndpoint],
+) -> tuple[Response, PartnerRevocationEndpoint | PartnerIntrospectionEndpoint | None]:
+    """Run one of the endpoints that take a presented token, after the async prefetch."""
     oauth_request = await _form_request(request)
     if isinstance(oauth_request, JSONResponse):
-        return oauth_request
+        return oauth_request, None
     tokens = _tokens(request)
-    endpoint = PartnerRevocationEndpoint(
-        await _presented_token(tokens, oauth_request.form.get("token"))
-    )
+    endpoint = endpoint_class(await _presented_token(tokens, oauth_request.form.get("token")))
     server = PartnerAuthorizationServer(tokens, await _client_for(oauth_request, request))
     server.register_endpoint(endpoint)
-    response: Response = server.create_endpoint_response(
-        PartnerRevocationEndpoint.ENDPOINT_NAME, oauth_request
-    )
-    for verified in endpoint.revoked:
-        await revoke_partner_token(verified)
+    response: Response = server.create_endpoint_response(endpoint.ENDPOINT_NAME, oauth_request)
+    return response, endpoint
+
+
+async def revocation_endpoint(request: Request) -> Response:
+    response, endpoint = await _token_endpoint(request, PartnerRevocationEndpoint)
+    if isinstance(endpoint, PartnerRevocationEndpoint):
+        for verified in endpoint.revoked:
+            await revoke_partner_token(verified)
     return response
 
 
 async def introspection_endpoint(request: Request) -> Response:
-    oauth_request = await _form_request(request)
-    if isinstance(oauth_request, JSONResponse):
-        return oauth_request
-    tokens = _tokens(request)
-    endpoint = PartnerIntrospectionEndpoint(
-        await _presented_token(tokens, oauth_request.form.get("token"))
-    )
-    server = PartnerAuthorizationServer(tokens, await _client_for(oauth_request, request))
-    server.register_endpoint(endpoint)
-    response: Response = server.create_endpoint_response(
-        PartnerIntrospectionEndpoint.ENDPOINT_NAME, oauth_request
-    )
+    response, _ = await _token_endpoint(request, PartnerIntrospectionEndpoint)
     return response
 
 
