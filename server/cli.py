@@ -15,6 +15,7 @@ from tortoise.context import TortoiseContext
 from consent.access_log import verify_chain
 from domain.errors import DomainError
 from domain.login import unlock_phone
+from domain.monitoring_feed import recent_population
 from domain.partners import (
     list_partners,
     parse_partner_type,
@@ -25,6 +26,9 @@ from domain.partners import (
 from domain.sandbox import sandbox_data_present, seed_sandbox
 from domain.signing_keys import Keyring
 from domain.tokens import ROTATED_KEY_GRACE
+from scoring_engine.model import LoadedModel
+from scoring_engine.monitoring import Array
+from server import model_commands
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
 
@@ -185,6 +189,19 @@ def _people_unlock(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _model_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
+    if args.model_command != "monitor" or args.scores_file is not None:
+        return int(args.func(args))
+
+    def from_database(model: LoadedModel) -> tuple[Array, Array]:
+        return asyncio.run(_in_database(settings, lambda: recent_population(model, args.days)))
+
+    if not 1 <= args.days <= 3650:
+        return _fail("--days must be 1 to 3650")
+    return model_commands.monitor_command(args, from_database)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorelink", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -213,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_parser(
         "rotate", help="add a new signing key; older ones verify until their tokens expire"
     ).set_defaults(handler=_keys_rotate)
+
+    model_commands.register(commands)
+    commands.choices["model"].set_defaults(handler=_model_command)
 
     audit = commands.add_parser("audit", help="the access log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)

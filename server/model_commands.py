@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scoring_engine.evaluation import Measures
-from scoring_engine.model import Serving
-from scoring_engine.monitoring import MonitoringReport, Stability, monitor
+from scoring_engine.model import LoadedModel, Serving
+from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
 from scoring_engine.registry import (
     RegistryError,
     evaluate_version,
@@ -67,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--scores-file",
         type=Path,
         help="JSON list of objects, or CSV, with a 'score' column and optionally one column "
-        "per model feature",
+        "per model feature (omitted: the last --days of reports in the database)",
     )
+    watch.add_argument("--days", type=int, default=30, help="window of recent reports (days)")
     watch.set_defaults(func=monitor_command)
 
 
@@ -152,12 +153,20 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def monitor_command(args: argparse.Namespace) -> int:
-    if args.scores_file is None:
-        return _fail("pass --scores-file with recent scores (the database feed is not wired yet)")
+RecentScores = Callable[[LoadedModel], tuple[Array, Array]]
+
+
+def monitor_command(args: argparse.Namespace, recent: RecentScores | None = None) -> int:
+    """Compare recent scores with the baseline: from `--scores-file`, else from `recent`."""
+    if args.scores_file is None and recent is None:
+        return _fail("pass --scores-file with recent scores")
     try:
         model = load_promoted(model_root())
-        scores, features = read_recent_scores(args.scores_file, model.config.features)
+        if args.scores_file is not None:
+            scores, features = read_recent_scores(args.scores_file, model.config.features)
+        else:
+            assert recent is not None  # noqa: S101 - checked above
+            scores, features = recent(model)
         report = monitor(model.baseline, model.scorecard, scores, features)
     except (RegistryError, TabularError, ValueError) as error:
         return _fail(str(error))
