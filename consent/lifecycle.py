@@ -47,6 +47,27 @@ class Terms:
     duration_days: int | None
     access: Access
 
+    def checked(self, partner_type: PartnerType) -> CheckedTerms:
+        """The terms validated against the partner type's policy, before anything is written."""
+        return CheckedTerms(
+            scopes=checked_scopes(partner_type, self.scopes),
+            purpose=checked_purpose(partner_type, self.purpose),
+            duration_days=checked_duration(partner_type, self.duration_days),
+            access=self.access,
+        )
+
+
+@dataclass(frozen=True)
+class CheckedTerms:
+    scopes: list[Scope]
+    purpose: Purpose
+    duration_days: int
+    access: Access
+
+    @property
+    def scope_values(self) -> list[str]:
+        return [s.value for s in self.scopes]
+
 
 def _record(
     event: LogEvent,
@@ -100,17 +121,15 @@ async def request_consent(
     now: datetime,
     request_id: str | None,
 ) -> ConsentRequest:
-    scopes = checked_scopes(partner_type, terms.scopes)
-    purpose = checked_purpose(partner_type, terms.purpose)
-    duration = checked_duration(partner_type, terms.duration_days)
+    checked = terms.checked(partner_type)
     async with writing() as connection:
         request = await ConsentRequest.create(
             partner_id=partner_id,
             phone=phone,
-            scopes=[s.value for s in scopes],
-            purpose=purpose,
-            duration_days=duration,
-            access=terms.access,
+            scopes=checked.scope_values,
+            purpose=checked.purpose,
+            duration_days=checked.duration_days,
+            access=checked.access,
             reference=reference,
             expires_at=now + timedelta(days=REQUEST_LIFETIME_DAYS),
             using_db=connection,
@@ -124,8 +143,8 @@ async def request_consent(
                     request_id,
                     partner_id=partner_id,
                     person_id=None,
-                    purpose=purpose.value,
-                    scopes=[s.value for s in scopes],
+                    purpose=checked.purpose.value,
+                    scopes=checked.scope_values,
                 )
             ],
             connection,
@@ -251,17 +270,15 @@ async def grant_consent(
     now: datetime,
     request_id: str | None,
 ) -> ConsentGrant:
-    scopes = checked_scopes(partner_type, terms.scopes)
-    purpose = checked_purpose(partner_type, terms.purpose)
-    duration = checked_duration(partner_type, terms.duration_days)
+    checked = terms.checked(partner_type)
     async with writing() as connection:
         grant = await ConsentGrant.create(
             partner_id=partner_id,
             person_id=person_id,
-            scopes=[s.value for s in scopes],
-            purpose=purpose,
-            access=terms.access,
-            expires_at=now + timedelta(days=duration),
+            scopes=checked.scope_values,
+            purpose=checked.purpose,
+            access=checked.access,
+            expires_at=now + timedelta(days=checked.duration_days),
             using_db=connection,
         )
         subject_id = await subject_id_for(partner_id, person_id, connection)
@@ -275,8 +292,8 @@ async def grant_consent(
                     person_id=person_id,
                     subject_id=subject_id,
                     grant=grant,
-                    purpose=purpose.value,
-                    scopes=[s.value for s in scopes],
+                    purpose=checked.purpose.value,
+                    scopes=checked.scope_values,
                 )
             ],
             connection,
