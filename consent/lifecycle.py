@@ -94,6 +94,33 @@ def _record(
     )
 
 
+async def _log_grant_change(
+    event: LogEvent,
+    grant: ConsentGrant,
+    now: datetime,
+    request_id: str | None,
+    connection: BaseDBAsyncClient,
+    subject_id: str | None = None,
+) -> None:
+    """One access-log entry for a change to `grant`, in the change's own transaction."""
+    await access_log.append(
+        [
+            _record(
+                event,
+                now,
+                request_id,
+                partner_id=grant.partner_id,
+                person_id=grant.person_id,
+                subject_id=subject_id,
+                grant=grant,
+                purpose=str(grant.purpose.value),
+                scopes=grant.scopes,
+            )
+        ],
+        connection,
+    )
+
+
 async def subject_id_for(
     partner_id: uuid.UUID, person_id: uuid.UUID, connection: BaseDBAsyncClient
 ) -> str:
@@ -210,21 +237,8 @@ async def approve_request(
             using_db=connection,
         )
         subject_id = await subject_id_for(request.partner_id, person_id, connection)
-        await access_log.append(
-            [
-                _record(
-                    LogEvent.REQUEST_APPROVED,
-                    now,
-                    request_id,
-                    partner_id=request.partner_id,
-                    person_id=person_id,
-                    subject_id=subject_id,
-                    grant=grant,
-                    purpose=request.purpose.value,
-                    scopes=[s.value for s in checked],
-                )
-            ],
-            connection,
+        await _log_grant_change(
+            LogEvent.REQUEST_APPROVED, grant, now, request_id, connection, subject_id=subject_id
         )
     return grant
 
@@ -282,21 +296,8 @@ async def grant_consent(
             using_db=connection,
         )
         subject_id = await subject_id_for(partner_id, person_id, connection)
-        await access_log.append(
-            [
-                _record(
-                    LogEvent.GRANTED,
-                    now,
-                    request_id,
-                    partner_id=partner_id,
-                    person_id=person_id,
-                    subject_id=subject_id,
-                    grant=grant,
-                    purpose=checked.purpose.value,
-                    scopes=checked.scope_values,
-                )
-            ],
-            connection,
+        await _log_grant_change(
+            LogEvent.GRANTED, grant, now, request_id, connection, subject_id=subject_id
         )
     return grant
 
@@ -337,21 +338,7 @@ async def renew_consent(
         if updated != 1:
             raise GrantNotActive("this consent ended in the meantime")
         grant.expires_at = new_expiry
-        await access_log.append(
-            [
-                _record(
-                    LogEvent.RENEWED,
-                    now,
-                    request_id,
-                    partner_id=grant.partner_id,
-                    person_id=person_id,
-                    grant=grant,
-                    purpose=grant.purpose.value,
-                    scopes=grant.scopes,
-                )
-            ],
-            connection,
-        )
+        await _log_grant_change(LogEvent.RENEWED, grant, now, request_id, connection)
     return grant
 
 
@@ -370,19 +357,5 @@ async def revoke_consent(
         )
         grant.status = GrantStatus.REVOKED
         grant.revoked_at = now
-        await access_log.append(
-            [
-                _record(
-                    LogEvent.REVOKED,
-                    now,
-                    request_id,
-                    partner_id=grant.partner_id,
-                    person_id=person_id,
-                    grant=grant,
-                    purpose=grant.purpose.value,
-                    scopes=grant.scopes,
-                )
-            ],
-            connection,
-        )
+        await _log_grant_change(LogEvent.REVOKED, grant, now, request_id, connection)
     return grant
