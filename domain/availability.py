@@ -17,7 +17,13 @@ OUTAGE_EXCEPTIONS: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
 )
+# PostgreSQL shutting down sends a FATAL error to every idle connection before closing it. asyncpg
+# treats that unsolicited message as a protocol error and parks the connection in its
+# error-consuming state (2); a query that takes the connection from the pool before the socket's
+# close is processed fails with this message. asyncpg's other InternalClientErrors are bugs.
+_SERVER_GOODBYE = "another operation (2) is in progress"
 _CHAIN_LIMIT = 8
 
 
@@ -25,6 +31,8 @@ def _is_outage(error: BaseException) -> bool:
     if isinstance(error, asyncpg.InterfaceError):
         # Most interface errors are misuse (a bug); a closed connection is an outage.
         return "closed" in str(error)
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return _SERVER_GOODBYE in str(error)
     return isinstance(error, OUTAGE_EXCEPTIONS)
 
 
