@@ -193,19 +193,21 @@ def feature_matrix(batch: ApplicantBatch) -> Array:
     # Constants are arrays shaped like one row (see ``_row_constant``): a Python float or a
     # broadcast operand costs a numpy call about half as much again.
     monthly = values[:, len(_SCALARS) :].reshape(n, len(_SERIES), MONTHS)
-    # Per series: the monthly mean, then the number of active months.
-    summaries = np.add.reduce(np.concatenate((monthly, monthly > _ZERO), axis=1), axis=2)
-    summaries = summaries * _MEAN_THEN_COUNT
-    # Monthly summaries of an unlinked source are undefined, not zero. (Its scalars are NaN
-    # already.)
-    linked = values.take(_LINKED_OF_SUMMARY, axis=1) == _ONE
-    summaries = np.where(linked, summaries, np.nan)
-    spend = monthly[:, 2]
-    spend_mean = summaries[:, 2]
-    spend_variance = np.einsum("ij,ij->i", spend, spend) * _PER_MONTH - np.square(spend_mean)
+    # Per series the monthly mean, then the number of active months, then the mean square of
+    # spend: one reduction for all seven.
+    summaries = np.add.reduce(
+        np.concatenate((monthly, monthly > _ZERO, np.square(monthly[:, 2:])), axis=1), axis=2
+    )
+    summaries = summaries * _SUMMARY_SCALE
     followers, following = values[:, _FOLLOWERS], values[:, _FOLLOWING]
     on_time, late = values[:, _ON_TIME], values[:, _LATE]
     with np.errstate(invalid="ignore", divide="ignore"):
+        # Monthly summaries of an unlinked source are undefined, not zero (its scalars are NaN
+        # already): "linked" is 1 or 0, and x * 0 / 0 is NaN while x * 1 / 1 is x exactly.
+        linked = values.take(_LINKED_OF_SUMMARY, axis=1)
+        summaries = summaries * linked / linked
+        spend_mean = summaries[:, 2]
+        spend_variance = summaries[:, 6] - np.square(spend_mean)
         # 0/0 becomes NaN on purpose: "no spending" and "no instalments" are not zero risk.
         derived = np.concatenate(
             (
@@ -231,8 +233,10 @@ def _row_constant(values: list[float]) -> Array:
     return np.array([values], dtype=np.float64)
 
 
-_ZERO, _ONE, _PER_MONTH = np.array(0.0), np.array(1.0), np.array(1.0 / MONTHS)
-_MEAN_THEN_COUNT = _row_constant([1.0 / MONTHS] * len(_SERIES) + [1.0] * len(_SERIES))
+_ZERO, _ONE = np.array(0.0), np.array(1.0)
+_SUMMARY_SCALE = _row_constant(
+    [1.0 / MONTHS] * len(_SERIES) + [1.0] * len(_SERIES) + [1.0 / MONTHS]
+)
 
 
 def _scalar(name: str) -> slice:
@@ -244,7 +248,8 @@ def _scalar(name: str) -> slice:
 _FOLLOWERS, _FOLLOWING = _scalar("followers"), _scalar("following")
 _ON_TIME, _LATE = _scalar("instalments_on_time"), _scalar("instalments_late")
 _LINKED_OF_SUMMARY = np.array(
-    [_SCALAR_INDEX[f"{source}_linked"] for source in ("social", "ecommerce", "ecommerce")] * 2,
+    [_SCALAR_INDEX[f"{source}_linked"] for source in ("social", "ecommerce", "ecommerce")] * 2
+    + [_SCALAR_INDEX["ecommerce_linked"]],
     dtype=np.intp,
 )
 # Columns of the matrix ``feature_matrix`` builds: the raw batch, then what it derives.
@@ -257,6 +262,7 @@ _DERIVED: tuple[str, ...] = (
     "social_active_months",
     "ecommerce_active_months",
     "spend_active_months",
+    "spend_mean_square",
     "social_followers_log",
     "social_follow_ratio_log",
     "ecommerce_spend_per_month_log",

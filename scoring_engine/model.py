@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,7 +13,7 @@ from scoring_engine.binning import Kind
 from scoring_engine.features import FEATURE_NAMES
 from scoring_engine.monitoring import Baseline
 from scoring_engine.reason_codes import ReasonCode
-from scoring_engine.scaling import GradeCutoffs, Scaling
+from scoring_engine.scaling import GradeCutoffs, Scaling, log_odds_of, probability_of
 from scoring_engine.scorecard import Scorecard
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class ModelConfig:
     challenger_best_values: tuple[float, ...]
     trained_on: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def scores_applicants(self) -> bool:
         """True when built on the linked-account features, so it can score people."""
         return self.features == FEATURE_NAMES
@@ -109,9 +110,16 @@ class LoadedModel:
     def version(self) -> str:
         return self.config.version
 
-    def predict(self, x: Array) -> tuple[Array, list[tuple[ReasonCode, ...]]]:
-        """Default probability and principal reasons for feature rows (n, F)."""
+    def predict(self, x: Array) -> Prediction:
+        """Default probability, its log-odds and principal reasons for feature rows (n, F)."""
         if self.challenger is not None and self.config.serving == "challenger":
             pd = self.challenger.default_probability(x)
-            return pd, self.challenger.reasons(x, pd)
-        return self.scorecard.predict(x)
+            return Prediction(pd, log_odds_of(pd), self.challenger.reasons(x, pd))
+        log_odds, reasons = self.scorecard.predict(x)
+        return Prediction(probability_of(log_odds), log_odds, reasons)
+
+
+class Prediction(NamedTuple):
+    default_probability: Array
+    log_odds: Array
+    reasons: list[tuple[ReasonCode, ...]]

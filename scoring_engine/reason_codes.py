@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +22,8 @@ Array = NDArray[np.float64]
 MAX_REASONS = 4
 MIN_POINTS_LOST = 0.5
 """Below half a point a characteristic did not visibly cost anything: not a reason."""
-_MIN_POINTS_LOST = np.array(MIN_POINTS_LOST)  # a 0-d array costs a numpy call less than a float
+# A 0-d array costs a numpy call less than a float.
+_MIN_POINTS_LOST_NEGATED = np.array(-MIN_POINTS_LOST)
 
 
 @dataclass(frozen=True)
@@ -149,25 +151,36 @@ class ReasonBook:
         state = missing.astype(np.intp) + (missing & unlinked)
         code = self.index[np.arange(values.shape[1]), state]
         code = np.where(self.silenced_when_one & (values == 1.0), self.no_reason, code)
-        return self.rank(code, points_lost, limit)
+        return self.rank(code, -points_lost, limit)
 
     def rank(
-        self, code: NDArray[np.intp], points_lost: Array, limit: int = MAX_REASONS
+        self, code: NDArray[np.intp], points_lost_negated: Array, limit: int = MAX_REASONS
     ) -> list[tuple[ReasonCode, ...]]:
-        """Pool points lost by code and keep the ``limit`` codes that lost most per row."""
+        """Pool points lost by code and keep the ``limit`` codes that lost most per row.
+        Points come negated (the scorecard stores them so): an ascending sort then ranks
+        the largest losses first without negating them for every score."""
         n = len(code)
         width = self.no_reason + 1
         # One bincount over flat (row * width + code) slots; the no-reason column is dropped.
-        slots = (code + (np.arange(n) * width)[:, None]).ravel()
-        pooled = np.bincount(slots, weights=points_lost.ravel(), minlength=n * width)
+        slots = (code + _row_starts(n, width)).ravel()
+        pooled = np.bincount(slots, weights=points_lost_negated.ravel(), minlength=n * width)
         pooled = pooled.reshape(n, width)[:, : self.no_reason]
         # Stable sort on (-points, code order) keeps reports identical between runs.
-        top = (-pooled).argsort(axis=1, kind="stable")[:, :limit]
+        top = pooled.argsort(axis=1, kind="stable")[:, :limit]
         # Points are sorted, so the reasons kept are a prefix of each row (at most ``limit``
         # long, as ``top`` is).
-        kept = np.add.reduce(pooled >= _MIN_POINTS_LOST, axis=1)
+        kept = np.add.reduce(pooled <= _MIN_POINTS_LOST_NEGATED, axis=1)
         codes = self.codes
         return [
             tuple([codes[c] for c in row[:count]])
             for row, count in zip(top.tolist(), kept.tolist(), strict=True)
         ]
+
+
+@lru_cache(maxsize=4)
+def _row_starts(n: int, width: int) -> NDArray[np.intp]:
+    """Offset of each row's slots, (n, 1). Kept for the few batch sizes in use (one person,
+    above all): building it costs a single score three numpy calls."""
+    starts = (np.arange(n, dtype=np.intp) * width)[:, None]
+    starts.flags.writeable = False
+    return starts

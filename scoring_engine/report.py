@@ -7,6 +7,7 @@ be recomputed and explained later: same inputs and same version give the same re
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from scoring_engine.features import batch_of, feature_matrix, sufficient_rows
+from scoring_engine.features import Array, batch_of, feature_matrix, sufficient_rows
 from scoring_engine.model import LoadedModel
 from scoring_engine.reason_codes import ReasonCode
 from scoring_engine.records import ApplicantData
@@ -66,6 +67,9 @@ def input_hash(data: ApplicantData) -> str:
     return hashlib.sha256(orjson.dumps(data)).hexdigest()
 
 
+_INSUFFICIENT = (ReportStatus.INSUFFICIENT_DATA, None, None, None, ())
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -91,32 +95,42 @@ def score_batch(
         raise ValueError(
             f"model {model.version} was trained on table columns, not linked-account features"
         )
-    when = computed_at or clock()
-    x = feature_matrix(batch_of(applicants))
+    return reports_of_features(
+        model, applicants, feature_matrix(batch_of(applicants)), computed_at or clock()
+    )
+
+
+def reports_of_features(
+    model: LoadedModel, applicants: Sequence[ApplicantData], x: Array, when: datetime
+) -> list[ScoreResult]:
+    """The reports of applicants whose feature rows ``x`` (``feature_matrix``) are computed:
+    sufficiency, the model, score, grade, reasons and the input hash. ``score_batch`` is
+    feature extraction followed by this; the benchmarks time the two spans apart."""
     ready = sufficient_rows(x)
     is_ready = ready.tolist()
     if any(is_ready):
-        pd, reasons = model.predict(x if all(is_ready) else x[ready])
+        pd, log_odds, reasons = model.predict(x if all(is_ready) else x[ready])
     else:  # nobody to score: models need at least one row
-        pd, reasons = np.empty(0), []
-    scores = model.config.scaling.score(pd).tolist()
+        pd, log_odds, reasons = np.empty(0), np.empty(0), []
+    scores = model.config.scaling.score_of_log_odds(log_odds).tolist()
     grades = model.config.cutoffs.grade_index(pd).tolist()
-    pd_list = pd.tolist()
+    # Outcomes of the ready applicants, in order: (status, grade, score, PD, reasons).
+    outcomes = iter(
+        zip(
+            itertools.repeat(ReportStatus.READY),
+            [GRADES[g] for g in grades],
+            scores,
+            pd.tolist(),
+            reasons,
+            strict=True,
+        )
+    )
+    version = model.version
     results = []
-    position = 0
     for data, ready_to_score in zip(applicants, is_ready, strict=True):
-        if ready_to_score:
-            outcome = (
-                ReportStatus.READY,
-                GRADES[grades[position]],
-                scores[position],
-                pd_list[position],
-                reasons[position],
-            )
-            position += 1
-        else:
-            outcome = (ReportStatus.INSUFFICIENT_DATA, None, None, None, ())
-        status, grade, points, probability, why = outcome
+        status, grade, points, probability, why = (
+            next(outcomes) if ready_to_score else _INSUFFICIENT
+        )
         results.append(
             ScoreResult(
                 status=status,
@@ -124,7 +138,7 @@ def score_batch(
                 score=points,
                 default_probability=probability,
                 reasons=why,
-                model_version=model.version,
+                model_version=version,
                 input_hash=input_hash(data),
                 data_sources=data.data_sources,
                 computed_at=when,

@@ -21,6 +21,19 @@ GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 _PD_FLOOR, _PD_CEILING, _ONE = np.array(1e-12), np.array(1.0 - 1e-12), np.array(1.0)
 
 
+def log_odds_of(default_probability: Array) -> Array:
+    """ln(pd / (1 - pd)), the probability kept inside (0, 1) so that certainty stays finite."""
+    pd = np.minimum(np.maximum(default_probability, _PD_FLOOR), _PD_CEILING)
+    log_odds: Array = np.log(pd / (_ONE - pd))
+    return log_odds
+
+
+def probability_of(log_odds: Array) -> Array:
+    """The default probability of log-odds of default: 1 / (1 + e^-lo)."""
+    probability: Array = _ONE / (_ONE + np.exp(-log_odds))
+    return probability
+
+
 @dataclass(frozen=True)
 class Scaling:
     """Score = offset + factor * ln(good:bad odds), rounded and clipped.
@@ -44,12 +57,16 @@ class Scaling:
 
     def score(self, default_probability: Array) -> NDArray[np.int64]:
         """Scores for an array of PDs."""
+        return self.score_of_log_odds(log_odds_of(default_probability))
+
+    def score_of_log_odds(self, log_odds: Array) -> NDArray[np.int64]:
+        """Scores for an array of log-odds of default: a model that has them (the scorecard)
+        skips the round trip through the probability, which is half the cost for one person."""
         # minimum/maximum rather than np.clip: same result, a fraction of the call overhead
         # that dominates when one person is scored.
         # Constants are 0-d arrays, which cost a numpy call less than Python numbers do.
         offset, factor, minimum, maximum = self._constants
-        pd = np.minimum(np.maximum(default_probability, _PD_FLOOR), _PD_CEILING)
-        raw = np.rint(offset + factor * np.log((_ONE - pd) / pd))
+        raw = np.rint(offset - factor * log_odds)
         scores: NDArray[np.int64] = np.minimum(np.maximum(raw, minimum), maximum).astype(np.int64)
         return scores
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from scoring_engine.binning import Characteristic
 from scoring_engine.reason_codes import ReasonBook, ReasonCode
-from scoring_engine.scaling import Scaling
+from scoring_engine.scaling import Scaling, probability_of
 
 Array = NDArray[np.float64]
 
@@ -55,23 +55,25 @@ class Scorecard:
         contributions: Array = c.table.take(c.lookup(x))
         return contributions
 
-    def default_probability(self, contributions: Array) -> Array:
+    def log_odds(self, contributions: Array) -> Array:
+        """Log-odds of default from the contributions, (n, k)."""
         # A cumulative sum adds strictly left to right; sum() may pair terms differently for
         # one row than for many, and a report must not depend on the size of its batch.
-        # (Constants as 0-d arrays: a Python float costs each numpy call more.)
-        c = self._compiled
-        log_odds = c.intercept + np.add.accumulate(contributions, axis=1)[:, -1]
-        probability: Array = c.one / (c.one + np.exp(-log_odds))
-        return probability
+        # (The intercept is a 0-d array: a Python float costs each numpy call more.)
+        log_odds: Array = self._compiled.intercept + np.add.accumulate(contributions, axis=1)[:, -1]
+        return log_odds
+
+    def default_probability(self, contributions: Array) -> Array:
+        return probability_of(self.log_odds(contributions))
 
     def predict(self, x: Array) -> tuple[Array, list[tuple[ReasonCode, ...]]]:
-        """Default probability and principal reasons (points lost against each
+        """Log-odds of default and principal reasons (points lost against each
         characteristic's best attribute), from a single look-up of every attribute."""
         c = self._compiled
         slots = c.lookup(x)
         return (
-            self.default_probability(c.table.take(slots)),
-            c.reasons.rank(c.code_table.take(slots), c.points_lost.take(slots)),
+            self.log_odds(c.table.take(slots)),
+            c.reasons.rank(c.code_table.take(slots), c.points_lost_negated.take(slots)),
         )
 
     def points(self) -> list[list[float]]:
@@ -188,7 +190,8 @@ class _Compiled:
         )
         owner = np.concatenate([np.full(size, j) for j, size in enumerate(sizes)] + [np.arange(k)])
         self.table = table
-        self.points_lost = card.scaling.factor * (table - best[owner.astype(np.intp)])
+        # Negated, so that pooling them gives the order to sort by without a negation per score.
+        self.points_lost_negated = card.scaling.factor * (best[owner.astype(np.intp)] - table)
 
         columns = [card.features.index(c.name) for c in chars]
         gates = [card.features.index(c.applies_if) if c.applies_if else 0 for c in chars]

@@ -145,7 +145,7 @@ def test_evaluate_reports_a_missing_column_as_bad_input(
 def _scores_file(path: Path, model: LoadedModel, seed: int, riskiest_half: bool) -> None:
     population = generate(4_000, seed)
     x = feature_matrix(population.take(population.sufficient).batch)
-    pd, _ = model.predict(x)
+    pd = model.predict(x).default_probability
     scores = model.config.scaling.score(pd)
     keep = scores < sorted(scores)[len(scores) // 2] if riskiest_half else scores > 0
     rows = [

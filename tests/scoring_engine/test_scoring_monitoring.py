@@ -26,7 +26,7 @@ def test_flags_change_at_0_10_and_0_25() -> None:
 def _recent(model: LoadedModel, seed: int) -> tuple[np.ndarray, np.ndarray]:
     population = generate(6_000, seed)
     x = feature_matrix(population.take(population.sufficient).batch)
-    pd, _ = model.predict(x)
+    pd = model.predict(x).default_probability
     return model.config.scaling.score(pd), x
 
 

@@ -20,7 +20,7 @@ def test_default_model_meets_the_quality_bars_on_a_20000_person_holdout(
     population = generate(23_000, HOLDOUT_SEED)
     holdout = population.take(population.sufficient)
     assert len(holdout) >= 20_000
-    pd, _ = default_model.predict(feature_matrix(holdout.batch))
+    pd = default_model.predict(feature_matrix(holdout.batch)).default_probability
     bad = holdout.defaulted
 
     assert auc(bad, pd) >= oracle_auc(holdout) - 0.02

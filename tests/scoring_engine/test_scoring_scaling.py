@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring_engine.scaling import GradeCutoffs, Scaling
+from scoring_engine.scaling import GradeCutoffs, Scaling, log_odds_of, probability_of
 
 
 def _pd_at_odds(good_to_bad: float) -> float:
@@ -21,6 +21,21 @@ def test_doubling_the_odds_adds_20_points() -> None:
 
 def test_scores_are_clipped_to_300_850() -> None:
     assert Scaling().score(np.array([0.999999, 1e-9])).tolist() == [300, 850]
+
+
+def test_a_score_from_log_odds_is_the_score_of_their_probability() -> None:
+    # The scorecard scores its log-odds directly; a challenger scores a probability. Both
+    # must give a person the same score.
+    log_odds = np.linspace(-40.0, 40.0, 20_001)
+    assert np.array_equal(
+        Scaling().score_of_log_odds(log_odds), Scaling().score(probability_of(log_odds))
+    )
+    assert np.allclose(log_odds_of(probability_of(np.array([-5.0, 0.0, 5.0]))), [-5, 0, 5])
+
+
+def test_certainty_scores_at_the_ends_of_the_range() -> None:
+    # PD 0 and 1 have infinite log-odds; they must still score (no division warning).
+    assert Scaling().score(np.array([1.0, 0.0])).tolist() == [300, 850]
 
 
 def test_grades_follow_the_pd_cut_offs_with_boundaries_going_to_the_worse_grade() -> None:
