@@ -18,7 +18,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from scoring_engine.reason_codes import ReasonBook, ReasonCode
-from scoring_engine.scaling import Scaling
+from scoring_engine.scaling import Scaling, log_odds_of
 
 Array = NDArray[np.float64]
 
@@ -61,7 +61,7 @@ class Challenger:
         moved[np.arange(n * k), columns] = self.best_values[columns]
         improved = self.default_probability(moved).reshape(n, k)
         points_lost = self.scaling.factor * (
-            _logit(default_probability)[:, None] - _logit(improved)
+            log_odds_of(default_probability)[:, None] - log_odds_of(improved)
         )
         return self._reasons.principal(x, np.maximum(points_lost, 0.0))
 
@@ -133,11 +133,6 @@ def _best_values(model: Challenger, x: Array, categorical: Sequence[bool], seed:
         candidates = np.append(candidates, np.nan)
         trial = np.repeat(sample, len(candidates), axis=0)
         trial[:, j] = np.tile(candidates, len(sample))
-        log_odds = _logit(model.default_probability(trial)).reshape(len(sample), -1)
+        log_odds = log_odds_of(model.default_probability(trial)).reshape(len(sample), -1)
         best[j] = candidates[int(np.argmin(log_odds.mean(axis=0)))]
     return best
-
-
-def _logit(p: Array) -> Array:
-    p = np.clip(p, 1e-9, 1.0 - 1e-9)
-    return np.asarray(np.log(p / (1.0 - p)), dtype=np.float64)
