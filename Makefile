@@ -53,11 +53,14 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python -m bench
 
 # The long reliability runs (make test runs the short versions); each ends with PASS or FAIL.
+# `make fuzz` also runs the consent property (tests/consent/test_consent_property.py) at
+# CONSENT_EXAMPLES per database (200 in make test).
 FUZZ_EXAMPLES ?= 200
+CONSENT_EXAMPLES ?= 10000
 fuzz: $(BIN)/.installed-dev
-	@SCORELINK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest \
-		tests/reliability/test_fuzz_graphql.py \
-		&& echo "fuzz: PASS ($(FUZZ_EXAMPLES) examples per field and caller)" \
+	@SCORELINK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SCORELINK_CONSENT_EXAMPLES=$(CONSENT_EXAMPLES) \
+		$(BIN)/pytest tests/reliability/test_fuzz_graphql.py tests/consent/test_consent_property.py \
+		&& echo "fuzz: PASS ($(FUZZ_EXAMPLES) examples per field and caller, $(CONSENT_EXAMPLES) consent histories per database)" \
 		|| { echo "fuzz: FAIL"; exit 1; }
 
 soak: $(BIN)/.installed-dev

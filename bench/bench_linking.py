@@ -30,7 +30,7 @@ import httpx
 import orjson
 
 from domain.login import SANDBOX_PERSONA_CODE
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
 from scoring_engine.registry import ensure_model
 
 RESULTS = Path(__file__).parent / "results" / "linking.json"

@@ -40,10 +40,10 @@ READS = 300
 
 # Rows numbered first..last; ids derive from the number, so each step only adds rows.
 _LOAD = [
-    """INSERT INTO person (id, phone, status, display_name, real_name_verified, is_sandbox,
+    """INSERT INTO person (id, phone, status, display_name, phone_verified_at, is_sandbox,
                           created_at)
        SELECT md5('person' || g)::uuid, '+86139' || lpad(g::text, 8, '0'), 'ACTIVE',
-              'Bench ' || g, false, false, now()
+              'Bench ' || g, now(), false, now()
        FROM generate_series($1::int, $2::int) g""",
     """INSERT INTO partner_subject (id, subject_id, created_at, partner_id, person_id)
        SELECT md5('subject' || g)::uuid, 'sub_bench_' || g, now(), $3::uuid,

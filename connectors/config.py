@@ -40,9 +40,9 @@ class ProviderConfigError(ValueError):
 
 
 def provider_configs(
-    env: Mapping[str, str], *, sandbox: bool, issuer: str, secret_key: str
+    env: Mapping[str, str], *, sandbox: bool, issuer: str, sandbox_client_key: bytes
 ) -> tuple[ProviderConfig, ...]:
-    sandbox_defaults = {c.name: c for c in sandbox_provider_configs(issuer, secret_key)}
+    sandbox_defaults = {c.name: c for c in sandbox_provider_configs(issuer, sandbox_client_key)}
     default_names = ",".join(c.client_id for c in SANDBOX_CLIENTS) if sandbox else ""
     names = [n.strip() for n in env.get(PROVIDERS_VARIABLE, default_names).split(",") if n.strip()]
     if len(set(names)) != len(names):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consent.catalog import Access, PartnerType, Scope
+from consent.liveness import in_force
 from consent.models import GrantStatus
 from consent.policy import policy_for
 
@@ -38,7 +39,7 @@ class GrantState:
     expires_at: datetime
 
     def serves(self, scope: Scope, now: datetime) -> bool:
-        return self.status is GrantStatus.ACTIVE and now < self.expires_at and scope in self.scopes
+        return scope in self.scopes and in_force(self.status, self.expires_at, now)
 
 
 @dataclass(frozen=True)

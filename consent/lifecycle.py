@@ -26,6 +26,7 @@ from consent.errors import (
     RequestExpired,
     RequestNotFound,
 )
+from consent.liveness import in_force
 from consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -33,9 +34,9 @@ from consent.models import (
     PartnerSubject,
     RequestStatus,
 )
-from consent.policy import REQUEST_LIFETIME_DAYS, policy_for
+from consent.policy import REQUEST_LIFETIME_DAYS
 from consent.terms import checked_duration, checked_purpose, checked_scopes
-from consent.transactions import writing
+from storage.transactions import writing
 
 
 @dataclass(frozen=True)
@@ -311,10 +312,6 @@ async def _own_grant(
     return grant
 
 
-def is_live(grant: ConsentGrant, now: datetime) -> bool:
-    return grant.status is GrantStatus.ACTIVE and now < grant.expires_at
-
-
 async def renew_consent(
     grant_id: uuid.UUID,
     person_id: uuid.UUID,
@@ -323,11 +320,11 @@ async def renew_consent(
     now: datetime,
     request_id: str | None,
 ) -> ConsentGrant:
-    duration = duration_days or policy_for(partner_type).default_duration_days
-    duration = checked_duration(partner_type, duration)
+    # None means the type's default; 0 or less is refused like everywhere else, never defaulted.
+    duration = checked_duration(partner_type, duration_days)
     async with writing() as connection:
         grant = await _own_grant(grant_id, person_id, connection)
-        if not is_live(grant, now):
+        if not in_force(grant.status, grant.expires_at, now):
             raise GrantNotActive("only an active consent can be renewed; grant a new one")
         new_expiry = now + timedelta(days=duration)
         updated = (

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from consent import lifecycle
 from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.errors import GrantNotFound, RequestNotFound
-from consent.lifecycle import Terms
+from consent.lifecycle import Terms, request_status
+from consent.liveness import status_at
 from consent.models import (
     AccessLogEntry,
     ConsentGrant,
@@ -22,7 +23,8 @@ from consent.models import (
     PartnerSubject,
     RequestStatus,
 )
-from domain.errors import DomainError, NotFound
+from domain.clock import utc_now
+from domain.errors import DomainError, InvalidCursor, NotFound
 from domain.models import Partner, PartnerStatus, Person
 from domain.phone import parse_phone
 from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
@@ -46,14 +48,16 @@ class InvalidReference(DomainError):
     code = "INVALID_REFERENCE"
 
 
+class PartnerSuspended(DomainError):
+    """The asking partner is suspended: its requests cannot be approved until it is reinstated."""
+
+    code = "PARTNER_SUSPENDED"
+
+
 def partner_of(principal: Principal) -> PartnerPrincipal:
     if not isinstance(principal, PartnerPrincipal):
         raise PartnerOnly("only a partner signed in with its client credentials can do this")
     return principal
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _page_size(first: int) -> int:
@@ -67,11 +71,14 @@ def _uuid(raw: str, missing: type[Exception]) -> uuid.UUID:
         raise missing("no such record") from None
 
 
-def grant_status(grant: ConsentGrant, now: datetime) -> str:
-    """ACTIVE, EXPIRED, USED_UP or REVOKED, with expiry derived now, never stored."""
-    if grant.status is GrantStatus.ACTIVE and now >= grant.expires_at:
-        return "EXPIRED"
-    return str(grant.status.value)
+def grant_status(grant: ConsentGrant, now: datetime | None = None) -> str:
+    """ACTIVE, EXPIRED, USED_UP or REVOKED, with expiry derived at `now`, never stored."""
+    return status_at(GrantStatus(grant.status), grant.expires_at, now or utc_now())
+
+
+def consent_request_status(request: ConsentRequest, now: datetime | None = None) -> str:
+    """PENDING, APPROVED, DENIED or EXPIRED, with a lapsed request derived at `now`."""
+    return str(request_status(request, now or utc_now()).value)
 
 
 # --- partners -----------------------------------------------------------------------------
@@ -104,7 +111,7 @@ async def request_consent(
         number,
         Terms(scopes, purpose, duration_days, access),
         reference,
-        _now(),
+        utc_now(),
         request_id,
     )
 
@@ -121,7 +128,7 @@ async def partner_requests(
     query = ConsentRequest.filter(partner_id=partner.partner_id)
     if after:
         anchor = await ConsentRequest.get_or_none(
-            id=_uuid(after, NotFound), partner_id=partner.partner_id
+            id=_uuid(after, InvalidCursor), partner_id=partner.partner_id
         )
         if anchor is not None:
             query = query.filter(created_at__lte=anchor.created_at).exclude(id=anchor.id)
@@ -154,7 +161,7 @@ async def partner_grants(
     query = ConsentGrant.filter(partner_id=partner.partner_id)
     if after:
         anchor = await ConsentGrant.get_or_none(
-            id=_uuid(after, NotFound), partner_id=partner.partner_id
+            id=_uuid(after, InvalidCursor), partner_id=partner.partner_id
         )
         if anchor is not None:
             query = query.filter(granted_at__lte=anchor.granted_at).exclude(id=anchor.id)
@@ -220,13 +227,16 @@ async def approve_request(
     if request is None:
         raise RequestNotFound("no such consent request")
     partner = await Partner.get(id=request.partner_id)
+    if partner.status is not PartnerStatus.ACTIVE:
+        # Approving now would leave an ACTIVE grant that opens the day the partner is reinstated.
+        raise PartnerSuspended(f"{partner.name} is suspended; this request cannot be approved now")
     return await lifecycle.approve_request(
         consent_request_id,
         person.id,
         person.phone,
         PartnerType(partner.type),
         scopes,
-        _now(),
+        utc_now(),
         request_id,
     )
 
@@ -236,7 +246,7 @@ async def deny_request(
 ) -> ConsentRequest:
     person = await signed_in_person(principal)
     return await lifecycle.deny_request(
-        _uuid(request_ref, RequestNotFound), person.id, person.phone, _now(), request_id
+        _uuid(request_ref, RequestNotFound), person.id, person.phone, utc_now(), request_id
     )
 
 
@@ -256,7 +266,7 @@ async def grant_consent(
         partner.id,
         PartnerType(partner.type),
         Terms(scopes, purpose, duration_days, access),
-        _now(),
+        utc_now(),
         request_id,
     )
 
@@ -276,7 +286,7 @@ async def renew_consent(
     grant_id = _uuid(grant_ref, GrantNotFound)
     partner_type = await _partner_type_of_grant(person, grant_id)
     return await lifecycle.renew_consent(
-        grant_id, person.id, partner_type, duration_days, _now(), request_id
+        grant_id, person.id, partner_type, duration_days, utc_now(), request_id
     )
 
 
@@ -285,7 +295,7 @@ async def revoke_consent(
 ) -> ConsentGrant:
     person = await signed_in_person(principal)
     return await lifecycle.revoke_consent(
-        _uuid(grant_ref, GrantNotFound), person.id, _now(), request_id
+        _uuid(grant_ref, GrantNotFound), person.id, utc_now(), request_id
     )
 
 

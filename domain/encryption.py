@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from domain.secret_keys import KeyUse, SecretKeys
 
 
 class DecryptionError(Exception):
-    """Ciphertext was not written with this secret key, or was altered."""
+    """Ciphertext was not written with any of the secret keys, or was altered."""
 
 
 class SecretBox:
-    """Authenticated encryption (Fernet) under a key derived from the configured secret key.
+    """Authenticated encryption (Fernet) under a key derived for one use from the secret key.
 
-    A separate derivation per purpose means a ciphertext of one kind can never be replayed as
-    another.
+    A separate key per use means a ciphertext of one kind can never be replayed as another.
+    New ciphertexts use the current secret key; those of a previous one still open.
     """
 
-    def __init__(self, secret_key: str, purpose: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=f"scorelink:{purpose}".encode()
-        ).derive(secret_key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+    def __init__(self, keys: SecretKeys, use: KeyUse) -> None:
+        self._fernet = MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(key)) for key in keys.derive_each(use)]
+        )
 
     def encrypt(self, plaintext: bytes) -> str:
         return self._fernet.encrypt(plaintext).decode()
@@ -32,5 +31,12 @@ class SecretBox:
     def decrypt(self, ciphertext: str) -> bytes:
         try:
             return self._fernet.decrypt(ciphertext.encode())
+        except InvalidToken:
+            raise DecryptionError("cannot decrypt: wrong secret key or altered data") from None
+
+    def reencrypt(self, ciphertext: str) -> str:
+        """The same plaintext under the current secret key (for rotating the secret)."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken:
             raise DecryptionError("cannot decrypt: wrong secret key or altered data") from None

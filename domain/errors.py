@@ -15,3 +15,9 @@ class NotFound(DomainError):
 
 class InvalidInput(DomainError):
     code = "invalid_input"
+
+
+class InvalidCursor(DomainError):
+    """A paging cursor this service could not have issued."""
+
+    code = "BAD_USER_INPUT"

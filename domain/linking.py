@@ -25,8 +25,8 @@ from connectors.provider import (
     new_code_verifier,
     new_state,
 )
+from connectors.provider import ProviderConfig as ProviderConfig  # named for the outer layers
 from connectors.registry import ProviderRegistry, UnknownProvider
-from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.encryption import DecryptionError, SecretBox
 from domain.errors import DomainError
@@ -34,12 +34,12 @@ from domain.models import AccountKind, LinkAttempt, LinkedAccount, LinkStatus, S
 from domain.principal import Principal
 from domain.reports import rescore
 from domain.scoring_model import ModelUnavailable, ScoringModel
+from domain.secret_keys import KeyUse, SecretKeys
 from domain.services import Services
 from domain.sessions import signed_in_person
+from storage.transactions import writing
 
 LINK_ATTEMPT_LIFETIME = timedelta(minutes=10)
-TOKENS_PURPOSE = "provider-tokens"
-VERIFIER_PURPOSE = "link-code-verifier"
 
 logger = logging.getLogger("scorelink.linking")
 
@@ -112,19 +112,19 @@ class AccountLinking:
     def __init__(
         self,
         providers: ProviderRegistry,
-        secret_key: str,
+        secret_keys: SecretKeys,
         scoring: ScoringModel,
         clock: Clock = utc_now,
     ) -> None:
         self._providers = providers
-        self._tokens = SecretBox(secret_key, TOKENS_PURPOSE)
-        self._verifiers = SecretBox(secret_key, VERIFIER_PURPOSE)
+        self._tokens = SecretBox(secret_keys, KeyUse.PROVIDER_TOKENS)
+        self._verifiers = SecretBox(secret_keys, KeyUse.LINK_VERIFIERS)
         self._scoring = scoring
         self._clock = clock
 
     @classmethod
     def from_services(cls, services: Services, clock: Clock = utc_now) -> AccountLinking:
-        return cls(services.providers, services.secret_key, services.scoring, clock)
+        return cls(services.providers, services.secret_keys, services.scoring, clock)
 
     def _provider(self, name: str) -> OAuthProvider:
         try:
@@ -148,7 +148,7 @@ class AccountLinking:
                 "sync it, or unlink it first.",
             )
         now = self._clock()
-        # The state names its attempt, so a state that does not match can fail that link.
+        # The state is "<attempt id>.<secret>": the id finds the attempt, the secret proves it.
         attempt_id = uuid.uuid4()
         state, verifier = f"{attempt_id.hex}.{new_state()}", new_code_verifier()
         expires_at = now + LINK_ATTEMPT_LIFETIME
@@ -195,7 +195,9 @@ class AccountLinking:
             if attempt_id
             else None
         )
-        if attempt is None:
+        # The secret half is checked before anything is written: knowing an attempt's id (the
+        # public half) must not let anyone use up or fail someone else's pending link.
+        if attempt is None or not hmac.compare_digest(attempt.state_hash, _state_hash(state)):
             return CallbackOutcome(
                 False, "This link request is unknown; start linking again from ScoreLink."
             )
@@ -213,10 +215,6 @@ class AccountLinking:
         if account.status is not LinkStatus.PENDING:
             return CallbackOutcome(
                 False, "This link request was replaced by a newer one; nothing changed.", account
-            )
-        if not hmac.compare_digest(attempt.state_hash, _state_hash(state)):
-            return await self._fail(
-                account, "The answer did not match the link request (wrong state); start again."
             )
         if account.provider != provider_name:
             return await self._fail(account, "The answer came back from a different provider.")

@@ -21,15 +21,16 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
 
-from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import LoginCode, Person, PhoneLoginState
 from domain.phone import masked, parse_phone
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
+from domain.secret_keys import KeyUse, SecretKeys
 from domain.services import Services
 from domain.sessions import Session, Sessions
 from domain.sms import SmsDeliveryError, SmsMessage, SmsSender
+from storage.transactions import writing
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=5)
@@ -37,12 +38,17 @@ MAX_TRIES_PER_CODE = 5
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_SENDS_PER_DAY = 10
 LOCK_AFTER_FAILURES = 100
+# Spraying codes across many numbers (an SMS-pumping or enumeration attack) is capped per block
+# of 10,000 consecutive numbers (E.164 less its last four digits): far above what people of
+# one block sign in at, far below what a script sends.
+RANGE_DIGITS_MASKED = 4
+MAX_SENDS_PER_RANGE = 100
+RANGE_WINDOW = timedelta(hours=1)
 # Lets integration engineers sign in as a test persona without a phone; sandbox only.
 SANDBOX_PERSONA_CODE = "246810"
 SMS_TEXT = "Your ScoreLink code is {code}. It expires in {minutes} minutes."
 
 _PERSONA_PHONES = frozenset(persona.phone for persona in TEST_PERSONAS)
-_CODE_KEY_CONTEXT = b"scorelink/login-code/v1"
 
 logger = logging.getLogger("scorelink.login")
 
@@ -61,6 +67,16 @@ class ResendTooSoon(LoginRefused):
 
 class DailyLimitReached(LoginRefused):
     code = "daily_limit_reached"
+
+
+class RangeBusy(LoginRefused):
+    """Too many codes went to numbers next to this one lately: sending pauses for the block."""
+
+    code = "range_busy"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class PhoneLocked(LoginRefused):
@@ -112,7 +128,7 @@ class PhoneLogin:
         self,
         *,
         sms: SmsSender,
-        secret_key: str,
+        secret_keys: SecretKeys,
         sandbox: bool,
         allowed_countries: Collection[str],
         sessions: Sessions,
@@ -121,7 +137,8 @@ class PhoneLogin:
     ) -> None:
         self._sms = sms
         # A keyed hash: a plain hash of one of a million codes is reversed by enumeration.
-        self._code_key = hmac.new(secret_key.encode(), _CODE_KEY_CONTEXT, hashlib.sha256).digest()
+        # Codes live 5 minutes: after a rotation of the secret, one in flight is simply re-sent.
+        self._code_key = secret_keys.derive(KeyUse.LOGIN_CODES)
         self._sandbox = sandbox
         self._allowed_countries = allowed_countries
         self._sessions = sessions
@@ -132,7 +149,7 @@ class PhoneLogin:
     def from_services(cls, services: Services, clock: Clock = utc_now) -> PhoneLogin:
         return cls(
             sms=services.sms,
-            secret_key=services.secret_key,
+            secret_keys=services.secret_keys,
             sandbox=services.sandbox,
             allowed_countries=services.allowed_countries,
             sessions=Sessions(services.tokens, clock),
@@ -143,6 +160,7 @@ class PhoneLogin:
         """Text a fresh code to the number, replacing any code sent before."""
         phone = parse_phone(raw_phone, self._allowed_countries)
         now = self._clock()
+        await self._check_number_range(phone, now)
         await self._claim_send(phone, now)
         code = self._code_for(phone)
         async with writing():
@@ -206,6 +224,9 @@ class PhoneLogin:
         person, registered = await Person.get_or_create(
             phone=phone, defaults={"is_sandbox": self._sandbox and phone in _PERSONA_PHONES}
         )
+        if person.phone_verified_at is None:
+            # The code just proved control of the number: what IDENTITY's phoneVerified reports.
+            await Person.filter(id=person.id).update(phone_verified_at=now)
         return SignedIn(await self._sessions.start(person), registered)
 
     def _code_for(self, phone: str) -> str:
@@ -247,6 +268,23 @@ class PhoneLogin:
         retry_after = max(1, math.ceil((RESEND_COOLDOWN - waited).total_seconds()))
         raise ResendTooSoon(
             f"wait {retry_after} seconds before asking for another code", retry_after
+        )
+
+    async def _check_number_range(self, phone: str, now: datetime) -> None:
+        recent = LoginCode.filter(
+            phone__startswith=phone[:-RANGE_DIGITS_MASKED], created_at__gt=now - RANGE_WINDOW
+        )
+        if await recent.count() < MAX_SENDS_PER_RANGE:
+            return
+        # Sending resumes when the oldest counted code leaves the window.
+        oldest = await recent.order_by("-created_at").offset(MAX_SENDS_PER_RANGE - 1).first()
+        assert oldest is not None  # noqa: S101 - the count above says it exists
+        retry_after = max(1, math.ceil((oldest.created_at + RANGE_WINDOW - now).total_seconds()))
+        logger.warning("login codes paused for a number range", extra={"phone": masked(phone)})
+        raise RangeBusy(
+            f"too many codes were requested for numbers like this one; try again in "
+            f"{retry_after} seconds",
+            retry_after,
         )
 
     async def _count_failure(self, phone: str, now: datetime) -> None:

@@ -19,7 +19,6 @@ from consent.catalog import PartnerType
 
 class PersonStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
-    LOCKED = "LOCKED"
 
 
 class PartnerStatus(enum.StrEnum):
@@ -57,7 +56,8 @@ class Person(Model):
     phone = fields.CharField(max_length=16, unique=True, description="E.164, e.g. +8613800138000")
     status = fields.CharEnumField(PersonStatus, max_length=16, default=PersonStatus.ACTIVE)
     display_name = fields.CharField(max_length=100, null=True)
-    real_name_verified = fields.BooleanField(default=False)
+    # Set the first time the person signs in with an SMS code sent to this number.
+    phone_verified_at = fields.DatetimeField(null=True)
     # Sandbox personas are marked so production can refuse to start on a database holding them.
     is_sandbox = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -7,11 +7,12 @@ written, nothing is read.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -22,10 +23,11 @@ from consent import access_log
 from consent.access_log import AccessRecord, LogEvent
 from consent.catalog import Scope
 from consent.decision import DenialCode, ReadDecision
-from consent.models import ConsentGrant, GrantStatus, PartnerSubject
+from consent.liveness import in_force_filter
+from consent.models import ConsentGrant, PartnerSubject
 from consent.reads import authorise_reads, people_behind
-from consent.transactions import writing
-from domain.errors import DomainError
+from domain.clock import utc_now
+from domain.errors import DomainError, InvalidCursor
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.principal import PartnerPrincipal
 from domain.profiles import (
@@ -36,35 +38,56 @@ from domain.profiles import (
     social_profile,
     spending_profile,
 )
+from storage.transactions import writing
 
 MAX_PAGE_SIZE = 100
 _SUBJECT_ID_MAX_LENGTH = 64
 # Appends from two processes can race for the chain head (SQLite); the loser retries.
 _APPEND_ATTEMPTS = 5
-_REPORT_SCOPES = frozenset(
-    {Scope.GRADE, Scope.SCORE, Scope.DEFAULT_PROBABILITY, Scope.REASON_CODES}
-)
-_PERSON_SCOPES = frozenset({Scope.IDENTITY, Scope.CONTACT})
-_ACCOUNT_SCOPES = frozenset({Scope.DATA_SOURCES, Scope.SPENDING_PROFILE, Scope.SOCIAL_PROFILE})
 
 T = TypeVar("T")
+
+
+class SubjectData(enum.Enum):
+    """A kind of stored data a read may load, one query per kind for a whole page."""
+
+    REPORT = "the current report"
+    HISTORY = "earlier reports"
+    PERSON = "the person's own record"
+    ACCOUNTS = "linked accounts"
+
+
+# The data each scope's fields are made of: a read loads a kind only when a scope that needs
+# it was both asked and granted. Every scope has an entry (a test checks), so a new scope
+# cannot be served from data nobody decided it may touch.
+DATA_OF_SCOPE: dict[Scope, SubjectData] = {
+    Scope.GRADE: SubjectData.REPORT,
+    Scope.SCORE: SubjectData.REPORT,
+    Scope.DEFAULT_PROBABILITY: SubjectData.REPORT,
+    Scope.REASON_CODES: SubjectData.REPORT,
+    Scope.SCORE_HISTORY: SubjectData.HISTORY,
+    Scope.IDENTITY: SubjectData.PERSON,
+    Scope.CONTACT: SubjectData.PERSON,
+    Scope.DATA_SOURCES: SubjectData.ACCOUNTS,
+    Scope.SPENDING_PROFILE: SubjectData.ACCOUNTS,
+    Scope.SOCIAL_PROFILE: SubjectData.ACCOUNTS,
+}
+
+
+def data_for(scopes: Iterable[Scope]) -> frozenset[SubjectData]:
+    return frozenset(DATA_OF_SCOPE[scope] for scope in scopes)
 
 
 class SubjectNotFound(DomainError):
     code = "NOT_FOUND"
 
 
-class InvalidCursor(DomainError):
-    """An `after` cursor no subject id could be: longer than any the service issues."""
-
-    code = "BAD_USER_INPUT"
-
-
 class ScopeDenied(DomainError):
     """A field's scope is not granted; carries the reason a partner can act on."""
 
     def __init__(self, scope: Scope, reason: DenialCode) -> None:
-        super().__init__(f"{scope.value} is not available: {reason.value}")
+        super().__init__(f"Consent does not cover {scope.value}: {reason.value}")
+        self.code = reason.value
         self.scope = scope
         self.reason = reason
 
@@ -75,7 +98,12 @@ class ScopeNotLoaded(RuntimeError):
 
 @dataclass
 class SubjectView:
-    """What one read may show of one subject; every accessor enforces the read's decision."""
+    """What one read may show of one subject.
+
+    It holds only the data of scopes this read was granted. A field first calls `require` with
+    the scope it was declared with (the schema does this for every scoped field), then reads
+    the data it is made of.
+    """
 
     subject_id: str
     decision: ReadDecision
@@ -85,7 +113,8 @@ class SubjectView:
     _person: Person | None = None
     _accounts: list[LinkedAccount] = field(default_factory=list)
 
-    def _require(self, scope: Scope) -> None:
+    def require(self, scope: Scope) -> None:
+        """Return if the read granted `scope`; raise the partner-facing denial otherwise."""
         if scope in self.decision.allowed:
             return
         reason = self.decision.denied.get(scope)
@@ -93,37 +122,26 @@ class SubjectView:
             raise ScopeNotLoaded(f"{scope.value} was not part of this read")
         raise ScopeDenied(scope, reason)
 
-    def report_for(self, scope: Scope) -> ScoreReport | None:
-        """The current report, for a field of one of the report scopes."""
-        if scope not in _REPORT_SCOPES:
-            raise ScopeNotLoaded(f"{scope.value} is not a report scope")
-        self._require(scope)
+    @property
+    def report(self) -> ScoreReport | None:
         return self._report
 
+    @property
     def score_history(self) -> list[ScoreReport]:
-        self._require(Scope.SCORE_HISTORY)
         return self._history
 
-    def identity(self) -> Person:
-        self._require(Scope.IDENTITY)
-        assert self._person is not None  # noqa: S101 - a subject always has a person
+    @property
+    def person(self) -> Person:
+        assert self._person is not None, "the person is loaded only for a granted person scope"  # noqa: S101
         return self._person
 
-    def contact_phone(self) -> str:
-        self._require(Scope.CONTACT)
-        assert self._person is not None  # noqa: S101
-        return str(self._person.phone)
-
     def data_sources(self) -> list[DataSource]:
-        self._require(Scope.DATA_SOURCES)
         return [data_source(account, self.today) for account in self._accounts]
 
     def spending_profile(self) -> SpendingProfile | None:
-        self._require(Scope.SPENDING_PROFILE)
         return spending_profile(self._accounts)
 
     def social_profile(self) -> SocialProfile | None:
-        self._require(Scope.SOCIAL_PROFILE)
         return social_profile(self._accounts, self.today)
 
 
@@ -158,7 +176,7 @@ async def read_subjects(
     now: datetime | None = None,
 ) -> dict[str, SubjectView]:
     """Read these subjects; ids that are not this partner's subjects are simply absent."""
-    moment = now or datetime.now(UTC)
+    moment = now or utc_now()
     # An id no subject could have is simply unknown; the database never sees it.
     wanted = [s for s in dict.fromkeys(subject_ids) if _could_be_subject_id(s)]
 
@@ -196,7 +214,7 @@ async def list_subjects(
 
     `readable_only` True keeps subjects with a grant in force, False those without one.
     """
-    moment = now or datetime.now(UTC)
+    moment = now or utc_now()
     size = max(1, min(first, MAX_PAGE_SIZE))
     if after is not None and not _could_be_subject_id(after):
         raise InvalidCursor("after is not a cursor this service issued")
@@ -206,9 +224,11 @@ async def list_subjects(
         if after:
             query = query.filter(subject_id__gt=after)
         if readable_only is not None:
-            live = ConsentGrant.filter(
-                partner_id=partner.partner_id, status=GrantStatus.ACTIVE, expires_at__gt=moment
-            ).values("person_id")
+            live = (
+                ConsentGrant.filter(partner_id=partner.partner_id)
+                .filter(in_force_filter(moment))
+                .values("person_id")
+            )
             if readable_only:
                 query = query.filter(person_id__in=Subquery(live))
             else:
@@ -240,7 +260,7 @@ async def _read(
     decisions = await authorise_reads(
         partner.partner_id, partner.partner_type, people.values(), asked, now, connection
     )
-    granted = frozenset().union(*(d.returned_scopes for d in decisions.values()))
+    granted = data_for(frozenset().union(*(d.returned_scopes for d in decisions.values())))
     readers = [pid for pid, d in decisions.items() if d.returned_scopes]
     reports, history, persons, accounts = await _load(readers, granted, connection)
 
@@ -248,15 +268,16 @@ async def _read(
     records: list[AccessRecord] = []
     for subject_id, person_id in people.items():
         decision = decisions[person_id]
-        allowed = decision.returned_scopes
+        # Per subject, only the data of this subject's own grant: never another's page data.
+        allowed = data_for(decision.returned_scopes)
         views[subject_id] = SubjectView(
             subject_id=subject_id,
             decision=decision,
             today=now.date(),
-            _report=reports.get(person_id) if allowed & _REPORT_SCOPES else None,
-            _history=history.get(person_id, []) if Scope.SCORE_HISTORY in allowed else [],
-            _person=persons.get(person_id) if allowed & _PERSON_SCOPES else None,
-            _accounts=accounts.get(person_id, []) if allowed & _ACCOUNT_SCOPES else [],
+            _report=reports.get(person_id) if SubjectData.REPORT in allowed else None,
+            _history=history.get(person_id, []) if SubjectData.HISTORY in allowed else [],
+            _person=persons.get(person_id) if SubjectData.PERSON in allowed else None,
+            _accounts=accounts.get(person_id, []) if SubjectData.ACCOUNTS in allowed else [],
         )
         records.append(_entry(partner, subject_id, person_id, decision, asked, request_id, now))
     await access_log.append(records, connection)
@@ -264,7 +285,7 @@ async def _read(
 
 
 async def _load(
-    person_ids: list[uuid.UUID], granted: frozenset[Scope], connection: BaseDBAsyncClient
+    person_ids: list[uuid.UUID], granted: frozenset[SubjectData], connection: BaseDBAsyncClient
 ) -> tuple[
     dict[uuid.UUID, ScoreReport],
     dict[uuid.UUID, list[ScoreReport]],
@@ -278,22 +299,22 @@ async def _load(
     accounts: dict[uuid.UUID, list[LinkedAccount]] = defaultdict(list)
     if not person_ids:
         return reports, history, persons, accounts
-    if granted & _REPORT_SCOPES:
+    if SubjectData.REPORT in granted:
         for report in await ScoreReport.filter(person_id__in=person_ids, is_current=True).using_db(
             connection
         ):
             reports[report.person_id] = report
-    if Scope.SCORE_HISTORY in granted:
+    if SubjectData.HISTORY in granted:
         for report in (
             await ScoreReport.filter(person_id__in=person_ids, is_current=False)
             .order_by("-computed_at")
             .using_db(connection)
         ):
             history[report.person_id].append(report)
-    if granted & _PERSON_SCOPES:
+    if SubjectData.PERSON in granted:
         for person in await Person.filter(id__in=person_ids).using_db(connection):
             persons[person.id] = person
-    if granted & _ACCOUNT_SCOPES:
+    if SubjectData.ACCOUNTS in granted:
         for account in (
             await LinkedAccount.filter(person_id__in=person_ids, status=LinkStatus.LINKED)
             .order_by("kind")

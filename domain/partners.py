@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from consent.catalog import PartnerType
+from domain.clock import utc_now
 from domain.credentials import hash_client_secret, new_client_id, new_client_secret
 from domain.errors import InvalidInput, NotFound
 from domain.models import Partner, PartnerStatus
@@ -76,7 +76,7 @@ async def suspend_partner(reference: str) -> Partner:
     partner = await find_partner(reference)
     if partner.status is not PartnerStatus.SUSPENDED:
         partner.status = PartnerStatus.SUSPENDED
-        partner.suspended_at = datetime.now(UTC)
+        partner.suspended_at = utc_now()
         await partner.save(update_fields=["status", "suspended_at"])
     return partner
 

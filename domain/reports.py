@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.models import (
     AccountKind,
@@ -25,6 +24,7 @@ from domain.models import (
 from scoring_engine.model import LoadedModel
 from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
 from scoring_engine.report import score
+from storage.transactions import writing
 
 
 def applicant_data(accounts: Iterable[LinkedAccount], as_of: date) -> ApplicantData:

@@ -17,6 +17,8 @@ from domain.models import Partner, Person
 from domain.partners import register_partner
 from domain.sandbox_accounts import seed_persona_accounts
 from domain.sandbox_consents import seed_demo_consents
+from domain.sandbox_personas import TEST_PERSONAS, TestPersona
+from domain.secret_keys import KeyUse, SecretKeys
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,6 @@ class DemoPartner:
     partner_type: PartnerType
     client_id: str
     client_secret: str
-
-
-@dataclass(frozen=True)
-class TestPersona:
-    key: str
-    display_name: str
-    phone: str
 
 
 @dataclass(frozen=True)
@@ -49,34 +44,21 @@ DEMO_PARTNER_NAMES: dict[PartnerType, str] = {
     PartnerType.DATING: "Demo Dating",
 }
 
-# Keys name the scoring engine's synthetic personas; numbers sit in a mobile range (+86 138)
-# and are reserved for the sandbox.
-TEST_PERSONAS: tuple[TestPersona, ...] = (
-    TestPersona("grade_a", "Test persona A (excellent file)", "+8613800000001"),
-    TestPersona("grade_b", "Test persona B (good file)", "+8613800000002"),
-    TestPersona("grade_c", "Test persona C (fair file)", "+8613800000003"),
-    TestPersona("grade_d", "Test persona D (poor file)", "+8613800000004"),
-    TestPersona("thin_file", "Test persona (thin file)", "+8613800000005"),
-    TestPersona("empty", "Test persona (no linked accounts)", "+8613800000006"),
-)
-
 
 def demo_client_id(partner_type: PartnerType) -> str:
     return f"demo-{partner_type.value.lower().replace('_', '-')}"
 
 
-def demo_client_secret(secret_key: str, client_id: str) -> str:
-    return (
-        "sls_demo_"
-        + hmac.new(secret_key.encode(), client_id.encode(), hashlib.sha256).hexdigest()[:32]
-    )
+def demo_client_secret(secret_keys: SecretKeys, client_id: str) -> str:
+    key = secret_keys.derive(KeyUse.DEMO_PARTNER_SECRETS)
+    return "sls_demo_" + hmac.new(key, client_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-async def seed_sandbox(secret_key: str, model_dir: Path | None = None) -> SandboxSeed:
+async def seed_sandbox(secret_keys: SecretKeys, model_dir: Path | None = None) -> SandboxSeed:
     partners: list[DemoPartner] = []
     for partner_type, name in DEMO_PARTNER_NAMES.items():
         client_id = demo_client_id(partner_type)
-        secret = demo_client_secret(secret_key, client_id)
+        secret = demo_client_secret(secret_keys, client_id)
         if not await Partner.exists(client_id=client_id):
             await register_partner(
                 name, partner_type, client_id=client_id, client_secret=secret, is_sandbox=True
@@ -92,7 +74,7 @@ async def seed_sandbox(secret_key: str, model_dir: Path | None = None) -> Sandbo
     await seed_demo_consents(demo, people)
     if model_dir is not None:
         # Linked sandbox accounts and a current report per persona (scores with the model).
-        await seed_persona_accounts(TEST_PERSONAS, secret_key, model_dir)
+        await seed_persona_accounts(TEST_PERSONAS, secret_keys, model_dir)
     return SandboxSeed(partners=partners, personas=list(TEST_PERSONAS))
 
 

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.provider import SourceKind, TokenSet
 from connectors.sandbox.accounts import account_document
@@ -24,15 +23,13 @@ from connectors.sandbox.tokens import (
 )
 from domain.clock import Clock, utc_now
 from domain.encryption import SecretBox
-from domain.linking import TOKENS_PURPOSE
 from domain.models import AccountKind, LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.reports import rescore
+from domain.sandbox_personas import TestPersona
+from domain.secret_keys import KeyUse, SecretKeys
 from scoring_engine.records import EcommerceRecord, SocialRecord
 from scoring_engine.registry import ensure_model
 from scoring_engine.synthetic import persona_sources
-
-if TYPE_CHECKING:
-    from domain.sandbox import TestPersona
 
 
 def _record(kind: SourceKind, persona: str, today: date) -> SocialRecord | EcommerceRecord:
@@ -62,11 +59,14 @@ def _tokens(
 
 
 async def seed_persona_accounts(
-    personas: Iterable[TestPersona], secret_key: str, model_dir: Path, clock: Clock = utc_now
+    personas: Iterable[TestPersona],
+    secret_keys: SecretKeys,
+    model_dir: Path,
+    clock: Clock = utc_now,
 ) -> None:
     now = clock()
-    sandbox_tokens = SandboxTokens(secret_key)
-    box = SecretBox(secret_key, TOKENS_PURPOSE)
+    sandbox_tokens = SandboxTokens(secret_keys.derive(KeyUse.SANDBOX_PROVIDER_TOKENS))
+    box = SecretBox(secret_keys, KeyUse.PROVIDER_TOKENS)
     model = None
     for persona in personas:
         person = await Person.get(phone=persona.phone)

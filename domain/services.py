@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from connectors.registry import ProviderRegistry
 from domain.scoring_model import ScoringModel
+from domain.secret_keys import SecretKeys
 from domain.sms import SmsSender
 from domain.tokens import TokenService
 
@@ -14,8 +15,8 @@ from domain.tokens import TokenService
 class Services:
     tokens: TokenService
     sms: SmsSender
-    # Derives keys for hashing login codes and other short secrets.
-    secret_key: str
+    # Derives every key the use cases need (login-code hashing, encryption at rest).
+    secret_keys: SecretKeys
     # Sandbox-only conveniences (fixed persona login codes) exist only when this is true.
     sandbox: bool
     allowed_countries: tuple[str, ...]

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
 
-from consent.transactions import writing
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import Person, RefreshToken
 from domain.principal import Anonymous, PartnerPrincipal, Principal
 from domain.tokens import IssuedToken, TokenService
+from storage.transactions import writing
 
 # Each rotation starts a fresh 30 days, so a session lives as long as it is used monthly.
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)

@@ -11,12 +11,14 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from joserfc.jwk import ECKey
 
+from domain.clock import utc_now
 from domain.encryption import SecretBox
 from domain.models import SigningKey
+from domain.secret_keys import KeyUse, SecretKeys
 
 ALGORITHM = "ES256"
 CURVE = "P-256"
@@ -36,10 +38,8 @@ class KeyVersion:
 
 
 class Keyring:
-    def __init__(
-        self, secret_key: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
-        self._box = SecretBox(secret_key, "signing-keys")
+    def __init__(self, secret_keys: SecretKeys, clock: Callable[[], datetime] = utc_now) -> None:
+        self._box = SecretBox(secret_keys, KeyUse.SIGNING_KEYS)
         self._clock = clock
         self._keys: dict[str, KeyVersion] = {}
         self._signing_kid: str | None = None

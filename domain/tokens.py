@@ -26,6 +26,7 @@ from joserfc.errors import (
 from joserfc.jwt import JWTClaimsRegistry
 
 from consent.catalog import PartnerType
+from domain.clock import utc_now
 from domain.signing_keys import ALGORITHM, Keyring, KeyVersion
 
 PERSON_TOKEN_LIFETIME = timedelta(minutes=15)
@@ -71,7 +72,7 @@ class TokenService:
         self,
         keyring: Keyring,
         issuer: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._keyring = keyring
         self._issuer = issuer

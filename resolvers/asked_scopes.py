@@ -29,9 +29,9 @@ from graphql import (
     get_named_type,
 )
 
-from consent.catalog import Scope
-from consent.field_catalog import FIELD_SCOPES
+from domain.consent_terms import Scope
 from resolvers.context import Info
+from resolvers.field_scopes import declared_scope
 
 
 def _condition(node: DirectiveNode, info: GraphQLResolveInfo[Any]) -> bool:
@@ -69,17 +69,16 @@ def _walk(
         if not _included(selection, info):
             continue
         if isinstance(selection, FieldNode):
-            name = selection.name.value
-            scope = FIELD_SCOPES.get(f"{parent.name}.{name}")
+            if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+                continue
+            field = parent.fields.get(selection.name.value)
+            if field is None:
+                continue  # __typename; validation refused any other unknown field
+            scope = declared_scope(field)
             if scope is not None:
                 scopes.add(scope)
-                continue
-            if selection.selection_set and isinstance(
-                parent, GraphQLObjectType | GraphQLInterfaceType
-            ):
-                field = parent.fields.get(name)
-                if field is not None:
-                    _walk(selection.selection_set, get_named_type(field.type), info, scopes)
+            elif selection.selection_set:
+                _walk(selection.selection_set, get_named_type(field.type), info, scopes)
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
             target = info.schema.get_type(condition.name.value) if condition else parent

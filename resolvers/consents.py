@@ -9,10 +9,17 @@ import uuid
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from consent.catalog import Access, PartnerType, Purpose, Scope
-from consent.errors import ConsentError
-from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest
 from domain import consents
+from domain.consent_terms import (
+    Access,
+    AccessLogEntry,
+    ConsentError,
+    ConsentGrant,
+    ConsentRequest,
+    PartnerType,
+    Purpose,
+    Scope,
+)
 from domain.errors import DomainError
 from domain.models import Partner
 from resolvers.context import Info

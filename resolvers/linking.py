@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from connectors.provider import ProviderConfig
 from domain import linking, reports
 from domain.errors import DomainError
-from domain.linking import AccountLinking, LinkStarted, Synced, Unlinked
+from domain.linking import AccountLinking, LinkStarted, ProviderConfig, Synced, Unlinked
 from domain.models import LinkedAccount, ScoreReport
 from resolvers.context import Info
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest
 from domain import consents, partner_reads
+from domain.consent_terms import AccessLogEntry, ConsentGrant, ConsentRequest
 from domain.models import Partner
 from domain.partner_reads import SubjectPage, SubjectView
 from resolvers.asked_scopes import asked_scopes

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from consent.models import AccessLogEntry as AccessLogEntryModel
+from domain.consent_terms import AccessLogEntry as AccessLogEntryModel
 from domain.models import Partner
 from resolvers.context import Info
 from schema.consent_enums import PartnerType

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
-from consent.errors import ConsentError
-from consent.lifecycle import request_status
-from consent.models import ConsentGrant, ConsentRequest
-from domain.consents import grant_status
+from domain.consent_terms import ConsentError, ConsentGrant, ConsentRequest
+from domain.consents import consent_request_status, grant_status
 from domain.errors import DomainError
 from domain.models import Partner
 from resolvers import consents
@@ -88,6 +86,10 @@ class ConsentErrorCode(enum.Enum):
     PERSON_ONLY = strawberry.enum_value(
         "PERSON_ONLY", description="Only the person themselves can do this."
     )
+    PARTNER_SUSPENDED = strawberry.enum_value(
+        "PARTNER_SUSPENDED",
+        description="The asking partner is suspended; its request cannot be approved now.",
+    )
 
 
 @strawberry.type(description="The operation was refused; nothing was changed.")
@@ -97,9 +99,8 @@ class ConsentRefused:
 
     @classmethod
     def of(cls, refusal: ConsentError | DomainError) -> ConsentRefused:
-        code = refusal.code.upper()
-        known = code in ConsentErrorCode.__members__
-        return cls(message=str(refusal), code=ConsentErrorCode[code if known else "INVALID_INPUT"])
+        # An unknown code is a bug to fix here, never a refusal to relabel: KeyError, masked.
+        return cls(message=str(refusal), code=ConsentErrorCode[refusal.code.upper()])
 
 
 @strawberry.type(description="A consent as the person who gave it sees it.")
@@ -125,7 +126,7 @@ class Consent:
             scopes=[Scope(s) for s in grant.scopes],
             purpose=Purpose(grant.purpose.value),
             access=Access(grant.access.value),
-            status=ConsentStatus(grant_status(grant, datetime.now(UTC))),
+            status=ConsentStatus(grant_status(grant)),
             granted_at=grant.granted_at,
             expires_at=grant.expires_at,
         )
@@ -161,7 +162,7 @@ class ConsentRequestForPerson:
         return cls(
             id=strawberry.ID(str(request.id)),
             partner_id=request.partner_id,
-            status=ConsentRequestStatus(request_status(request, datetime.now(UTC)).value),
+            status=ConsentRequestStatus(consent_request_status(request)),
             scopes=[Scope(s) for s in request.scopes],
             purpose=Purpose(request.purpose.value),
             duration_days=request.duration_days,

@@ -6,10 +6,10 @@ import enum
 
 import strawberry
 
-from consent.catalog import Access as AccessValue
-from consent.catalog import PartnerType as PartnerTypeValue
-from consent.catalog import Purpose as PurposeValue
-from consent.catalog import Scope as ScopeValue
+from domain.consent_terms import Access as AccessValue
+from domain.consent_terms import PartnerType as PartnerTypeValue
+from domain.consent_terms import Purpose as PurposeValue
+from domain.consent_terms import Scope as ScopeValue
 
 
 @strawberry.enum(description="A slice of a person's report that a consent opens to a partner.")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import strawberry
@@ -27,8 +26,6 @@ UNEXPECTED_MESSAGE = "Unexpected error"
 UNEXPECTED_CODE = "UNEXPECTED_ERROR"
 UNAVAILABLE_MESSAGE = "Service unavailable; retry shortly"
 UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
-# graphql-core appends its suggestions as the message's last sentence.
-_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?\s*$")
 
 logger = logging.getLogger("scorelink.graphql")
 
@@ -67,9 +64,8 @@ def _pre_execution_code(error: GraphQLError) -> str:
 class MaskUnexpectedErrors(MaskErrors):
     """Strawberry's masking, keyed on our error model, and labelling every error with a code."""
 
-    def __init__(self, *, hide_suggestions: bool) -> None:
+    def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=UNEXPECTED_MESSAGE)
-        self.hide_suggestions = hide_suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         # A database outage is masked too, but says so: the client should retry, not report.
@@ -91,15 +87,11 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def _labelled(self, error: GraphQLError) -> GraphQLError:
         extensions: dict[str, Any] = dict(error.extensions or {})
-        message = error.message
-        if "code" not in extensions:
-            extensions["code"] = _pre_execution_code(error)
-        if self.hide_suggestions:
-            message = _SUGGESTION.sub("", message)
-        if message == error.message and extensions == error.extensions:
+        if "code" in extensions:
             return error
+        extensions["code"] = _pre_execution_code(error)
         return GraphQLError(
-            message=message,
+            message=error.message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,

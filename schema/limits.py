@@ -17,12 +17,12 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 
 from schema.error_model import MaskUnexpectedErrors
 from schema.introspection import IntrospectionAccess, IntrospectionPolicy
 from schema.query_cost import QueryCostLimiter
+from schema.suggestions import Validation, validator
 
 # Distinct operation texts kept parsed and validated; partners send a handful each.
 CACHE_SIZE = 512
@@ -63,16 +63,17 @@ def schema_extensions(limits: SchemaLimits) -> list[Callable[[], SchemaExtension
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
+    validate_document = validator(
+        hide_suggestions=limits.hide_suggestions, cache_size=CACHE_SIZE if limits.caches else None
+    )
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: MaskUnexpectedErrors(hide_suggestions=limits.hide_suggestions),
+        lambda: MaskUnexpectedErrors(),
+        lambda: Validation(validate_document),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: IntrospectionPolicy(limits.introspection),
         lambda: QueryCostLimiter(limits.max_query_cost),
     ]
     if limits.caches:
-        extensions += [
-            lambda: ReportingParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
-        ]
+        extensions.append(lambda: ReportingParserCache(maxsize=CACHE_SIZE))
     return extensions

@@ -29,6 +29,10 @@ class LoginErrorCode(enum.Enum):
     DAILY_LIMIT_REACHED = strawberry.enum_value(
         "DAILY_LIMIT_REACHED", description="This number has had 10 codes today (UTC)."
     )
+    RANGE_BUSY = strawberry.enum_value(
+        "RANGE_BUSY",
+        description="Too many codes went to numbers next to this one in the last hour.",
+    )
     PHONE_LOCKED = strawberry.enum_value(
         "PHONE_LOCKED", description="Too many wrong codes; support must unlock the number."
     )
@@ -83,6 +87,16 @@ class DailyLimitReached:
     code: LoginErrorCode = strawberry.field(description=_CODE)
 
 
+@strawberry.type(
+    description="Sending paused for numbers next to this one: too many codes were requested for "
+    "its block of 10,000 numbers in the last hour (a guard against SMS pumping)."
+)
+class RangeBusy:
+    message: str = strawberry.field(description=_MESSAGE)
+    code: LoginErrorCode = strawberry.field(description=_CODE)
+    retry_after: int = strawberry.field(description="Seconds to wait before asking again.")
+
+
 @strawberry.type(description="The number is locked after too many wrong codes.")
 class PhoneLocked:
     message: str = strawberry.field(description=_MESSAGE)
@@ -126,6 +140,7 @@ RequestLoginCodePayload = Annotated[
     | CountryNotAllowed
     | ResendTooSoon
     | DailyLimitReached
+    | RangeBusy
     | PhoneLocked
     | SmsDeliveryFailed,
     strawberry.union("RequestLoginCodePayload", description="The outcome of requestLoginCode."),
@@ -155,6 +170,12 @@ def request_login_code_payload(outcome: CodeRequestOutcome) -> RequestLoginCodeP
             return ResendTooSoon(
                 message=str(outcome),
                 code=LoginErrorCode.RESEND_TOO_SOON,
+                retry_after=outcome.retry_after_seconds,
+            )
+        case login.RangeBusy():
+            return RangeBusy(
+                message=str(outcome),
+                code=LoginErrorCode.RANGE_BUSY,
                 retry_after=outcome.retry_after_seconds,
             )
         case login.DailyLimitReached():

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
 
 from domain.models import Person as PersonModel
 from domain.sessions import NotSignedIn, PersonOnly
 from resolvers import consents, linking, sessions
 from resolvers.context import Info
+from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
 from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log
 from schema.linking import LinkedAccount
@@ -72,4 +72,4 @@ async def resolve_me(info: Info) -> Person | None:
     except (NotSignedIn, PersonOnly) as refusal:
         # A read of someone else's data is an error at the field, not a payload: the rest of
         # the query still answers.
-        raise GraphQLError(str(refusal), extensions={"code": refusal.code}) from None
+        raise field_error(refusal) from None

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
 
-from consent.lifecycle import request_status
-from consent.models import ConsentGrant, ConsentRequest
-from consent.policy import policy_for
-from domain.consents import grant_status
+from domain.consent_terms import ConsentGrant, ConsentRequest, policy_for
+from domain.consents import consent_request_status, grant_status
 from domain.errors import DomainError
 from domain.models import Partner
 from domain.partner_reads import MAX_PAGE_SIZE
 from resolvers import partner_reads
 from resolvers.context import Info
+from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
 from schema.consent_enums import (
     Access,
@@ -30,10 +29,6 @@ from schema.consent_enums import (
 from schema.subject import Subject
 
 FirstArgument = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE_SIZE}.")]
-
-
-def field_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(str(error), extensions={"code": error.code})
 
 
 @strawberry.type(description="The partner organisation itself.")
@@ -88,7 +83,7 @@ class PartnerConsentRequest:
     def of(cls, request: ConsentRequest, subject_id: str | None) -> PartnerConsentRequest:
         return cls(
             id=strawberry.ID(str(request.id)),
-            status=ConsentRequestStatus(request_status(request, datetime.now(UTC)).value),
+            status=ConsentRequestStatus(consent_request_status(request)),
             scopes=[Scope(s) for s in request.scopes],
             purpose=Purpose(request.purpose.value),
             duration_days=request.duration_days,
@@ -120,7 +115,7 @@ class PartnerGrant:
             scopes=[Scope(s) for s in grant.scopes],
             purpose=Purpose(grant.purpose.value),
             access=Access(grant.access.value),
-            status=ConsentStatus(grant_status(grant, datetime.now(UTC))),
+            status=ConsentStatus(grant_status(grant)),
             granted_at=grant.granted_at,
             expires_at=grant.expires_at,
         )

@@ -12,6 +12,7 @@ from schema.limits import SchemaLimits, schema_extensions
 from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.suggestions import SuggestionFreeExecutor
 
 QUERY_DESCRIPTION = (
     "Reads. A partner reads through `partner` with its OAuth2 access token; a person reads "
@@ -37,6 +38,10 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
     mutation = _described(
         merge_types("Mutation", (Mutation, ConsentMutation, LinkMutation)), MUTATION_DESCRIPTION
     )
+    limits = limits or SchemaLimits()
     return ScoreLinkSchema(
-        query=query, mutation=mutation, extensions=schema_extensions(limits or SchemaLimits())
+        query=query,
+        mutation=mutation,
+        extensions=schema_extensions(limits),
+        execution_context_class=SuggestionFreeExecutor if limits.hide_suggestions else None,
     )

@@ -1,38 +1,22 @@
 """A person as one partner sees them: a pairwise subject id and the fields their consent opens.
 
-Every field below `id` is personal data and belongs to exactly one scope (see
-`consent.field_catalog`). A field outside the consent resolves to null with an error at its
+Every field below `id` is personal data and declares the one scope it belongs to
+(`schema.consent_fields.scoped`). A field outside the consent resolves to null with an error at its
 path naming the reason and the missing scope; the other fields still return.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 import strawberry
-from graphql import GraphQLError
 
-from consent.catalog import Scope
-from domain.models import ScoreReport
-from domain.partner_reads import ScopeDenied, SubjectView
+from domain.consent_terms import Scope
+from domain.partner_reads import SubjectView
 from domain.profiles import DataSource as DataSourceFacts
 from domain.profiles import SocialProfile as SocialProfileFacts
 from domain.profiles import SpendingProfile as SpendingProfileFacts
-
-T = TypeVar("T")
-
-
-def _shown(read: Callable[[], T]) -> T:
-    """Run one accessor of the read; a denial becomes the documented field error."""
-    try:
-        return read()
-    except ScopeDenied as denied:
-        raise GraphQLError(
-            f"Consent does not cover {denied.scope.value}: {denied.reason.value}",
-            extensions={"code": denied.reason.value, "scope": denied.scope.value},
-        ) from None
+from schema.consent_fields import scoped
 
 
 @strawberry.type(description="One principal reason behind a grade.")
@@ -53,10 +37,7 @@ class HistoricalReport:
 class SubjectIdentity:
     display_name: str | None = strawberry.field(description="The name the person goes by.")
     phone_verified: bool = strawberry.field(
-        description="True: the person proved control of their number with an SMS code."
-    )
-    real_name_verified: bool = strawberry.field(
-        description="True when the person's legal name was verified."
+        description="True once the person has proved control of their number with an SMS code."
     )
 
 
@@ -124,11 +105,6 @@ class SocialProfile:
         )
 
 
-def _report_value(view: SubjectView, scope: Scope, pick: Callable[[ScoreReport], T]) -> T | None:
-    report = _shown(lambda: view.report_for(scope))
-    return pick(report) if report is not None else None
-
-
 @strawberry.type(
     description="A person as this partner sees them. Fields outside the person's consent are "
     "null, with an error at their path whose extensions carry `code` and `scope`."
@@ -140,76 +116,80 @@ class Subject:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.view.subject_id)
 
-    @strawberry.field(description="READY or INSUFFICIENT_DATA. Scope: GRADE.")
+    @scoped(Scope.GRADE, description="READY or INSUFFICIENT_DATA.")
     def report_status(self) -> str | None:
-        return _report_value(self.view, Scope.GRADE, lambda r: str(r.status.value))
+        report = self.view.report
+        return str(report.status.value) if report else None
 
-    @strawberry.field(description="Credit grade A (best) to D. Scope: GRADE.")
+    @scoped(Scope.GRADE, description="Credit grade A (best) to D.")
     def grade(self) -> str | None:
-        return _report_value(self.view, Scope.GRADE, lambda r: r.grade.value if r.grade else None)
+        report = self.view.report
+        return report.grade.value if report and report.grade else None
 
-    @strawberry.field(description="When the current report was computed. Scope: GRADE.")
+    @scoped(Scope.GRADE, description="When the current report was computed.")
     def computed_at(self) -> datetime | None:
-        return _report_value(self.view, Scope.GRADE, lambda r: r.computed_at)
+        report = self.view.report
+        return report.computed_at if report else None
 
-    @strawberry.field(description="Version of the model behind the report. Scope: GRADE.")
+    @scoped(Scope.GRADE, description="Version of the model behind the report.")
     def model_version(self) -> str | None:
-        return _report_value(self.view, Scope.GRADE, lambda r: str(r.model_version))
+        report = self.view.report
+        return str(report.model_version) if report else None
 
-    @strawberry.field(description="Score 300-850; higher is better. Scope: SCORE.")
+    @scoped(Scope.SCORE, description="Score 300-850; higher is better.")
     def score(self) -> int | None:
-        return _report_value(self.view, Scope.SCORE, lambda r: r.score)
+        report = self.view.report
+        return report.score if report else None
 
-    @strawberry.field(
-        description="Calibrated probability of default within 12 months. "
-        "Scope: DEFAULT_PROBABILITY."
+    @scoped(
+        Scope.DEFAULT_PROBABILITY,
+        description="Calibrated probability of default within 12 months.",
     )
     def default_probability(self) -> float | None:
-        return _report_value(self.view, Scope.DEFAULT_PROBABILITY, lambda r: r.default_probability)
+        report = self.view.report
+        return report.default_probability if report else None
 
-    @strawberry.field(description="Up to 4 principal reasons for the grade. Scope: REASON_CODES.")
+    @scoped(Scope.REASON_CODES, description="Up to 4 principal reasons for the grade.")
     def reason_codes(self) -> list[ReasonCode] | None:
-        return _report_value(
-            self.view,
-            Scope.REASON_CODES,
-            lambda r: [
-                ReasonCode(code=rc["code"], text=rc["text_en"], text_zh=rc["text_zh"])
-                for rc in r.reason_codes
-            ],
-        )
+        report = self.view.report
+        if report is None:
+            return None
+        return [
+            ReasonCode(code=rc["code"], text=rc["text_en"], text_zh=rc["text_zh"])
+            for rc in report.reason_codes
+        ]
 
-    @strawberry.field(description="Earlier reports, newest first. Scope: SCORE_HISTORY.")
+    @scoped(Scope.SCORE_HISTORY, description="Earlier reports, newest first.")
     def score_history(self) -> list[HistoricalReport] | None:
         return [
             HistoricalReport(
                 computed_at=r.computed_at, grade=r.grade.value if r.grade else None, score=r.score
             )
-            for r in _shown(self.view.score_history)
+            for r in self.view.score_history
         ]
 
-    @strawberry.field(description="Name and verification status. Scope: IDENTITY.")
+    @scoped(Scope.IDENTITY, description="Name and verification status.")
     def identity(self) -> SubjectIdentity | None:
-        person = _shown(self.view.identity)
+        person = self.view.person
         return SubjectIdentity(
             display_name=person.display_name,
-            phone_verified=True,
-            real_name_verified=person.real_name_verified,
+            phone_verified=person.phone_verified_at is not None,
         )
 
-    @strawberry.field(description="Contact details. Scope: CONTACT.")
+    @scoped(Scope.CONTACT, description="Contact details.")
     def contact(self) -> SubjectContact | None:
-        return SubjectContact(phone=_shown(self.view.contact_phone))
+        return SubjectContact(phone=str(self.view.person.phone))
 
-    @strawberry.field(description="Linked accounts behind the report. Scope: DATA_SOURCES.")
+    @scoped(Scope.DATA_SOURCES, description="Linked accounts behind the report.")
     def data_sources(self) -> list[DataSource] | None:
-        return [DataSource.of(source) for source in _shown(self.view.data_sources)]
+        return [DataSource.of(source) for source in self.view.data_sources()]
 
-    @strawberry.field(description="E-commerce spend profile. Scope: SPENDING_PROFILE.")
+    @scoped(Scope.SPENDING_PROFILE, description="E-commerce spend profile.")
     def spending_profile(self) -> SpendingProfile | None:
-        facts = _shown(self.view.spending_profile)
+        facts = self.view.spending_profile()
         return SpendingProfile.of(facts) if facts else None
 
-    @strawberry.field(description="Social-media profile. Scope: SOCIAL_PROFILE.")
+    @scoped(Scope.SOCIAL_PROFILE, description="Social-media profile.")
     def social_profile(self) -> SocialProfile | None:
-        facts = _shown(self.view.social_profile)
+        facts = self.view.social_profile()
         return SocialProfile.of(facts) if facts else None

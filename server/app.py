@@ -38,6 +38,7 @@ from server.oauth import (
     token_endpoint,
 )
 from server.playground import STATIC_DIRECTORY, STATIC_PATH
+from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
@@ -63,7 +64,7 @@ def create_app(
         # context variables, reach the connections opened here.
         config = tortoise_config(settings.database_url, settings.database_timeout)
         async with RegisterTortoise(app, config=config):
-            keyring = Keyring(settings.secret_key)
+            keyring = Keyring(settings.secret_keys)
             try:
                 async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                     await keyring.ensure_signing_key()
@@ -74,7 +75,7 @@ def create_app(
             app.state.services = Services(
                 tokens=TokenService(keyring, settings.issuer),
                 sms=sms or _default_sms(settings),
-                secret_key=settings.secret_key,
+                secret_keys=settings.secret_keys,
                 sandbox=settings.is_sandbox,
                 allowed_countries=settings.allowed_countries,
                 scoring=ScoringModel(settings.model_dir),
@@ -84,11 +85,16 @@ def create_app(
             app.state.services.scoring.start()
             yield
 
+    rate_limiter = RateLimiter(
+        partner_default=settings.api.partner_requests_per_minute,
+        person_default=settings.api.person_requests_per_minute,
+        anonymous_default=settings.api.anonymous_requests_per_minute,
+    )
     providers = ProviderRegistry(
         settings.link_providers, callback_base(settings.issuer), provider_transport
     )
     graphql = AuthenticationMiddleware(
-        GraphQLEndpoint(settings),
+        GraphQLEndpoint(settings, rate_limiter),
         backend=BearerTokenBackend(),
         on_error=refuse_token,
     )
@@ -107,7 +113,7 @@ def create_app(
             Route(f"{CONNECT_PATH}/{{provider}}/callback", link_callback, methods=["GET"]),
             # The built-in account provider exists in the sandbox only: production answers 404.
             *(
-                [sandbox_mount(settings.secret_key, providers.callback_uri)]
+                [sandbox_mount(settings.secret_keys, providers.callback_uri)]
                 if settings.is_sandbox
                 else []
             ),
@@ -128,4 +134,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = rate_limiter
     return app

@@ -24,6 +24,7 @@ from domain.partners import (
     suspend_partner,
 )
 from domain.sandbox import sandbox_data_present, seed_sandbox
+from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
 from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
@@ -140,7 +141,7 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("sandbox seed runs only with SCORELINK_ENV=sandbox")
 
     async def work() -> int:
-        seed = await seed_sandbox(settings.secret_key, settings.model_dir)
+        seed = await seed_sandbox(settings.secret_keys, settings.model_dir)
         print("Demo partners (OAuth2 client credentials):")
         for p in seed.partners:
             print(f"  {p.partner_type.value:10}  {p.client_id:18}  {p.client_secret}  {p.name}")
@@ -154,11 +155,24 @@ def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
-        keyring = Keyring(settings.secret_key)
+        keyring = Keyring(settings.secret_keys)
         await keyring.ensure_signing_key()
         kid = await keyring.rotate(ROTATED_KEY_GRACE)
         print(f"new signing key: {kid}")
         print(f"older keys verify for {ROTATED_KEY_GRACE} more, then retire")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _keys_reencrypt(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        done = await reencrypt_all(settings.secret_keys)
+        print(
+            f"re-encrypted under the current secret key: {done.signing_keys} signing keys, "
+            f"{done.provider_tokens} linked-account token sets, {done.link_verifiers} link "
+            "verifiers; SCORELINK_PREVIOUS_SECRET_KEYS can now be removed"
+        )
         return 0
 
     return asyncio.run(_in_database(settings, work))
@@ -230,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_commands.add_parser(
         "rotate", help="add a new signing key; older ones verify until their tokens expire"
     ).set_defaults(handler=_keys_rotate)
+    key_commands.add_parser(
+        "reencrypt",
+        help="after rotating SCORELINK_SECRET_KEY: rewrite stored secrets under the new key",
+    ).set_defaults(handler=_keys_reencrypt)
 
     model_commands.register(commands)
     commands.choices["model"].set_defaults(handler=_model_command)

@@ -83,12 +83,9 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, rate_limiter: RateLimiter) -> None:
         self.max_body_bytes = settings.api.max_body_bytes
-        self.rate_limiter = RateLimiter(
-            partner_default=settings.api.partner_requests_per_minute,
-            person_default=settings.api.person_requests_per_minute,
-        )
+        self.rate_limiter = rate_limiter
         super().__init__(
             build_schema(schema_limits(settings)),
             # GraphiQL is a sandbox tool; production serves no IDE at all.
@@ -102,15 +99,15 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             return
         request = Request(scope=scope, receive=receive)
-        decision = self.rate_limiter.check(principal_of(request))
-        if decision is not None and not decision.allowed:
+        client = request.client.host if request.client else None
+        decision = await self.rate_limiter.check(principal_of(request), client)
+        if not decision.allowed:
             response: Response = error_response(
                 429, "rate_limited", "Too many requests; retry after Retry-After seconds", request
             )
         else:
             response = await self._answer(request, scope, receive)
-        if decision is not None:
-            response.headers.update(decision.headers())
+        response.headers.update(decision.headers())
         await response(scope, receive, send)
 
     async def _answer(self, request: Request, scope: Scope, receive: Receive) -> Response:

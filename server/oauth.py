@@ -37,6 +37,7 @@ from domain.credentials import verify_client_secret
 from domain.models import Partner, PartnerStatus
 from domain.signing_keys import KeyVersion
 from domain.tokens import InvalidToken, TokenKind, TokenService, VerifiedToken
+from server.rate_limits import RateLimiter
 
 # authlib logs every issued token at DEBUG ("Issue token {...}"); tokens never enter our logs,
 # whatever level an operator turns on.
@@ -286,14 +287,25 @@ def _tokens(request: Request) -> TokenService:
 
 
 async def token_endpoint(request: Request) -> Response:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    decision = await limiter.check_token_request(request.client.host if request.client else None)
+    if not decision.allowed:
+        # Counted per client address before any secret is checked: guessing is slow.
+        return JSONResponse(
+            {"error": "rate_limited", "error_description": "Too many token requests; retry later."},
+            status_code=429,
+            headers=decision.headers(),
+        )
     oauth_request = await _form_request(request)
     if isinstance(oauth_request, JSONResponse):
-        return oauth_request
-    tokens = _tokens(request)
-    server = PartnerAuthorizationServer(
-        tokens, await _client_for(oauth_request, request), await tokens.signing_key()
-    )
-    response: Response = server.create_token_response(oauth_request)
+        response: Response = oauth_request
+    else:
+        tokens = _tokens(request)
+        server = PartnerAuthorizationServer(
+            tokens, await _client_for(oauth_request, request), await tokens.signing_key()
+        )
+        response = server.create_token_response(oauth_request)
+    response.headers.update(decision.headers())
     return response
 
 

@@ -1,23 +1,28 @@
-"""Per-partner and per-person request rates on `/graphql`: a fixed window of one minute.
+"""Request rates, counted with the `limits` library in fixed windows of one minute.
 
-Counters live in this process. With several uvicorn workers each keeps its own, so a caller
-can reach up to workers x limit per minute; a shared store (Redis, the database) is the fix when
-that matters more than the extra round trip. Anonymous requests are not counted here: the only
-anonymous operations are sign-in steps, which carry their own cooldowns and caps.
+Who is counted, and by what:
+- a partner on `/graphql`, by partner (its own limit, else the default);
+- a person on `/graphql`, by person;
+- an anonymous caller, by client address, on `/graphql` (whose anonymous operations are the
+  sign-in steps and the partner directory) and on `/oauth/token`, separately. Per-number
+  cooldowns and caps (`domain.login`) still apply on top: this stops one client from trying
+  many numbers or many client secrets.
+
+Counters live in this process's memory: with several uvicorn workers each counts on its own,
+so a caller can reach up to workers x limit per minute (shared storage is issue 14).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import FixedWindowRateLimiter
 
-WINDOW_SECONDS = 60
-# Past this many tracked callers, windows that ended are dropped.
-_PRUNE_ABOVE = 10_000
+from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
 
 
 @dataclass(frozen=True)
@@ -38,48 +43,40 @@ class RateDecision:
         return headers
 
 
-class FixedWindowCounter:
-    """Counts requests per key in aligned windows of `WINDOW_SECONDS`."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._windows: dict[object, tuple[int, int]] = {}
-
-    def hit(self, key: object, limit: int) -> RateDecision:
-        now = self._clock()
-        window = int(now // WINDOW_SECONDS)
-        reset = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-        started, count = self._windows.get(key, (window, 0))
-        if started != window:
-            count = 0
-        if count >= limit:
-            return RateDecision(False, limit, 0, reset)
-        self._windows[key] = (window, count + 1)
-        if len(self._windows) > _PRUNE_ABOVE:
-            self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-        return RateDecision(True, limit, limit - count - 1, reset)
-
-
 class RateLimiter:
-    """Decides whether a principal may send one more request now."""
+    """Decides whether one more request of a caller fits its window now."""
 
     def __init__(
         self,
         *,
         partner_default: int,
         person_default: int,
-        clock: Callable[[], float] = time.monotonic,
+        anonymous_default: int,
+        window_seconds: int = 60,
     ) -> None:
         self._partner_default = partner_default
         self._person_default = person_default
-        self._counter = FixedWindowCounter(clock)
+        self._anonymous_default = anonymous_default
+        self._window_seconds = window_seconds
+        self._limiter = FixedWindowRateLimiter(MemoryStorage())
 
-    def check(self, principal: Principal) -> RateDecision | None:
-        """None for a caller that is not rate limited (anonymous)."""
+    async def check(self, principal: Principal, client_address: str | None) -> RateDecision:
+        """One request to `/graphql`."""
         if isinstance(principal, PartnerPrincipal):
             # The partner's own limit came with the principal: no query per request.
             limit = principal.rate_limit_per_minute or self._partner_default
-            return self._counter.hit(("partner", principal.partner_id), limit)
+            return await self._hit(limit, "partner", str(principal.partner_id))
         if isinstance(principal, PersonPrincipal):
-            return self._counter.hit(("person", principal.person_id), self._person_default)
-        return None
+            return await self._hit(self._person_default, "person", str(principal.person_id))
+        return await self._hit(self._anonymous_default, "anonymous", client_address or "unknown")
+
+    async def check_token_request(self, client_address: str | None) -> RateDecision:
+        """One request to `/oauth/token`, counted by client address before any secret check."""
+        return await self._hit(self._anonymous_default, "oauth-token", client_address or "unknown")
+
+    async def _hit(self, limit: int, *key: str) -> RateDecision:
+        item = RateLimitItemPerSecond(limit, self._window_seconds)
+        allowed = await self._limiter.hit(item, *key)
+        stats = await self._limiter.get_window_stats(item, *key)
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        return RateDecision(allowed, limit, max(0, stats.remaining), reset)

@@ -7,6 +7,8 @@ Mounted in the sandbox environment only. The protocol lives in
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Callable
 
 from starlette.requests import Request
@@ -22,8 +24,42 @@ from connectors.sandbox.authorization import (
 )
 from connectors.sandbox.clients import SANDBOX_PATH
 from connectors.sandbox.consent_page import consent_page
+from domain.secret_keys import KeyUse, SecretKeys
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# The consent form is answered only from a browser that loaded it: the form carries the same
+# random value as a SameSite=Strict cookie, which a cross-site form post does not send.
+CSRF_COOKIE = "sandbox_consent_csrf"
+CSRF_FIELD = "csrf_token"
+# The page may not be framed (clickjacking), loads nothing and posts only to itself.
+CONSENT_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser sends Origin on a form post; one naming another site is refused."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own
+
+
+def _csrf_refusal() -> Response:
+    return JSONResponse(
+        {
+            "error": "access_denied",
+            "error_description": "This form was not sent from the sandbox consent page.",
+        },
+        status_code=403,
+        headers=CONSENT_PAGE_HEADERS,
+    )
 
 
 async def _request(request: Request) -> SandboxRequest | Response:
@@ -59,8 +95,12 @@ def _response(answer: SandboxResponse) -> Response:
     return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
-def sandbox_mount(secret_key: str, callback_uri: Callable[[str], str]) -> Mount:
-    server = SandboxAuthorizationServer(secret_key, callback_uri)
+def sandbox_mount(secret_keys: SecretKeys, callback_uri: Callable[[str], str]) -> Mount:
+    server = SandboxAuthorizationServer(
+        secret_keys.derive(KeyUse.SANDBOX_PROVIDER_CLIENTS),
+        secret_keys.derive(KeyUse.SANDBOX_PROVIDER_TOKENS),
+        callback_uri,
+    )
 
     async def authorize(request: Request) -> Response:
         oauth_request = await _request(request)
@@ -69,8 +109,20 @@ def sandbox_mount(secret_key: str, callback_uri: Callable[[str], str]) -> Mount:
         if request.method == "GET":
             screen = server.consent_screen(oauth_request)
             if isinstance(screen, ConsentScreen):
-                return HTMLResponse(consent_page(screen, request.url.path))
+                csrf = secrets.token_urlsafe(32)
+                page = HTMLResponse(
+                    consent_page(screen, request.url.path, CSRF_FIELD, csrf),
+                    headers=CONSENT_PAGE_HEADERS,
+                )
+                page.set_cookie(
+                    CSRF_COOKIE, csrf, path=request.url.path, httponly=True, samesite="strict"
+                )
+                return page
             return _response(screen)
+        sent = oauth_request.form.get(CSRF_FIELD, "")
+        expected = request.cookies.get(CSRF_COOKIE, "")
+        if not (_same_origin(request) and expected and hmac.compare_digest(sent, expected)):
+            return _csrf_refusal()
         approved = oauth_request.form.get("decision") == "approve"
         persona = oauth_request.form.get("persona") if approved else None
         if approved and not persona:

@@ -19,6 +19,7 @@ import phonenumbers
 
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
+from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
 # configuration can never sign or encrypt anything real.
@@ -60,6 +61,8 @@ class ApiLimits:
     production_introspection: Introspection = Introspection.OFF
     # Parser and validation caches; off only to measure what they save (BENCHMARKS.md).
     caches: bool = True
+    # Per client address, for callers without a token (sign-in steps, /oauth/token).
+    anonymous_requests_per_minute: int = 60
 
 
 class Environment(enum.StrEnum):
@@ -84,10 +87,16 @@ class Settings:
     api: ApiLimits = field(default_factory=ApiLimits)
     # Seconds a PostgreSQL connect or statement may take before the request fails with 503.
     database_timeout: int = 5
+    # Secret keys that `secret_key` replaced: what they encrypted still decrypts.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def is_sandbox(self) -> bool:
         return self.environment is Environment.SANDBOX
+
+    @property
+    def secret_keys(self) -> SecretKeys:
+        return SecretKeys(self.secret_key, self.previous_secret_keys)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +120,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_timeout=_bounded_int(
             "SCORELINK_DB_TIMEOUT", env.get("SCORELINK_DB_TIMEOUT", "5"), 1, 300
         ),
+        previous_secret_keys=_previous_secret_keys(env.get("SCORELINK_PREVIOUS_SECRET_KEYS", "")),
     )
 
 
@@ -137,6 +147,9 @@ def _api_limits(env: Mapping[str, str]) -> ApiLimits:
         max_query_cost=bounded("SCORELINK_MAX_QUERY_COST", defaults.max_query_cost, 1, 10**7),
         partner_requests_per_minute=bounded(
             "SCORELINK_PARTNER_RATE_LIMIT", defaults.partner_requests_per_minute, 1, 10**6
+        ),
+        anonymous_requests_per_minute=bounded(
+            "SCORELINK_ANONYMOUS_RATE_LIMIT", defaults.anonymous_requests_per_minute, 1, 10**6
         ),
         person_requests_per_minute=bounded(
             "SCORELINK_PERSON_RATE_LIMIT", defaults.person_requests_per_minute, 1, 10**6
@@ -254,6 +267,17 @@ def _secret_key(raw: str | None, environment: Environment) -> str:
     return raw
 
 
+def _previous_secret_keys(raw: str) -> tuple[str, ...]:
+    """Comma-separated: a rotated secret key must not itself contain a comma."""
+    keys = tuple(key.strip() for key in raw.split(",") if key.strip())
+    if any(len(key) < MIN_SECRET_KEY_LENGTH for key in keys if key != SANDBOX_SECRET_KEY):
+        raise ConfigError(
+            "SCORELINK_PREVIOUS_SECRET_KEYS",
+            f"each key must be at least {MIN_SECRET_KEY_LENGTH} characters",
+        )
+    return keys
+
+
 def _link_providers(
     env: Mapping[str, str], environment: Environment, secret_key: str
 ) -> tuple[ProviderConfig, ...]:
@@ -262,7 +286,7 @@ def _link_providers(
             env,
             sandbox=environment is Environment.SANDBOX,
             issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
-            secret_key=secret_key,
+            sandbox_client_key=SecretKeys(secret_key).derive(KeyUse.SANDBOX_PROVIDER_CLIENTS),
         )
     except ProviderConfigError as error:
         raise ConfigError(error.variable, error.problem) from None

@@ -25,6 +25,7 @@ from tortoise.context import TortoiseContext
 from consent.catalog import PartnerType
 from consent_support import person_with_full_file
 from domain.partners import register_partner
+from domain.secret_keys import SecretKeys
 from domain.sessions import Sessions
 from domain.signing_keys import Keyring
 from domain.tokens import TokenService
@@ -145,7 +146,7 @@ async def seed_world(database_url: str, people: int) -> World:
     await apply_migrations(database_url)
     async with TortoiseContext() as orm:
         await orm.init(config=tortoise_config(database_url))
-        keyring = Keyring(SANDBOX_SECRET_KEY)
+        keyring = Keyring(SecretKeys(SANDBOX_SECRET_KEY))
         await keyring.ensure_signing_key()
         sessions = Sessions(TokenService(keyring, DEFAULT_ISSUER))
         registered = await register_partner("Live Bank", PartnerType.BANK)

@@ -13,6 +13,7 @@ import pytest
 from tortoise.context import TortoiseContext
 
 from domain.login import PhoneLogin, random_code
+from domain.secret_keys import SecretKeys
 from domain.sessions import Sessions
 from domain.signing_keys import Keyring
 from domain.sms import OutboxSmsSender, SmsSender
@@ -56,7 +57,7 @@ class LoginFactory:
     ) -> PhoneLogin:
         return PhoneLogin(
             sms=sms or self.outbox,
-            secret_key=SECRET_KEY,
+            secret_keys=SecretKeys(SECRET_KEY),
             sandbox=sandbox,
             allowed_countries=ALLOWED_COUNTRIES,
             sessions=Sessions(self.tokens, self.clock),
@@ -77,7 +78,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def tokens(orm: TortoiseContext) -> TokenService:
     """Signs person tokens with a key created in the test's database."""
-    keyring = Keyring(SECRET_KEY)
+    keyring = Keyring(SecretKeys(SECRET_KEY))
     await keyring.ensure_signing_key()
     return TokenService(keyring, ISSUER)
 

@@ -265,15 +265,19 @@ class SandboxAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     """One per application: fixed clients, in-memory codes, signed tokens."""
 
     def __init__(
-        self, secret_key: str, callback_uri: Callable[[str], str], clock: Clock = _utc_now
+        self,
+        client_key: bytes,
+        token_key: bytes,
+        callback_uri: Callable[[str], str],
+        clock: Clock = _utc_now,
     ):
         super().__init__(scopes_supported=sorted({s for v in SANDBOX_SCOPES.values() for s in v}))
         self.clock = clock
-        self.tokens = SandboxTokens(secret_key)
+        self.tokens = SandboxTokens(token_key)
         self.codes = CodeStore(clock)
         self._clients = {
             c.client_id: Client(
-                c, sandbox_client_secret(secret_key, c.client_id), callback_uri(c.client_id)
+                c, sandbox_client_secret(client_key, c.client_id), callback_uri(c.client_id)
             )
             for c in SANDBOX_CLIENTS
         }

@@ -32,13 +32,12 @@ SANDBOX_CLIENTS: tuple[SandboxClient, ...] = (
 )
 
 
-def sandbox_client_secret(secret_key: str, client_id: str) -> str:
-    return hmac.new(
-        secret_key.encode(), f"sandbox-provider:{client_id}".encode(), hashlib.sha256
-    ).hexdigest()
+def sandbox_client_secret(client_key: bytes, client_id: str) -> str:
+    """`client_key` is derived from the service's secret key for this use only."""
+    return hmac.new(client_key, client_id.encode(), hashlib.sha256).hexdigest()
 
 
-def sandbox_provider_configs(issuer: str, secret_key: str) -> tuple[ProviderConfig, ...]:
+def sandbox_provider_configs(issuer: str, client_key: bytes) -> tuple[ProviderConfig, ...]:
     """The default providers of the sandbox environment: this service's own /sandbox/ routes.
     The provider name doubles as the OAuth client id."""
     base = f"{issuer.rstrip('/')}{SANDBOX_PATH}"
@@ -48,7 +47,7 @@ def sandbox_provider_configs(issuer: str, secret_key: str) -> tuple[ProviderConf
             kind=client.kind,
             display_name=client.display_name,
             client_id=client.client_id,
-            client_secret=sandbox_client_secret(secret_key, client.client_id),
+            client_secret=sandbox_client_secret(client_key, client.client_id),
             authorize_url=f"{base}/oauth/authorize",
             token_url=f"{base}/oauth/token",
             data_url=f"{base}/api/{client.kind.value}/account",

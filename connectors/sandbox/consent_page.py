@@ -23,12 +23,12 @@ _STYLE = (
 )
 
 
-def consent_page(screen: ConsentScreen, action: str) -> str:
+def consent_page(screen: ConsentScreen, action: str, csrf_field: str, csrf_token: str) -> str:
     """The persona picker for one authorisation request; the form posts back to `action`
-    with the request's parameters, the persona and approve or deny."""
+    with the request's parameters, the anti-forgery token, the persona and approve or deny."""
     hidden = "".join(
         f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">'
-        for key, value in screen.parameters.items()
+        for key, value in {**screen.parameters, csrf_field: csrf_token}.items()
     )
     choices = "".join(
         f'<label><input type="radio" name="persona" value="{escape(name)}"'

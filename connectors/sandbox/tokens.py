@@ -38,8 +38,9 @@ def _unb64(text: str) -> bytes:
 
 
 class SandboxTokens:
-    def __init__(self, secret_key: str) -> None:
-        self._key = hashlib.sha256(f"sandbox-provider-tokens:{secret_key}".encode()).digest()
+    def __init__(self, key: bytes) -> None:
+        # Derived from the service's secret key for signing sandbox provider tokens only.
+        self._key = key
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())

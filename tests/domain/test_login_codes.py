@@ -9,10 +9,12 @@ import pytest
 
 from domain.login import (
     LOCK_AFTER_FAILURES,
+    MAX_SENDS_PER_RANGE,
     CodeExpired,
     DailyLimitReached,
     LoginCodeSent,
     PhoneLocked,
+    RangeBusy,
     ResendTooSoon,
     SignedIn,
     SmsNotDelivered,
@@ -262,3 +264,22 @@ async def test_a_code_that_could_not_be_sent_is_not_usable(login: LoginFactory) 
     code = gateway.attempted[0].text.removeprefix("Your ScoreLink code is ")[:6]
     with pytest.raises(WrongCode):
         await phone_login.verify_code(PHONE, code)
+
+
+async def test_spraying_codes_across_a_number_block_pauses_that_block(
+    login: LoginFactory, clock: FakeClock
+) -> None:
+    # 100 codes in an hour to numbers of one block of 10,000 (+86139 1234 xxxx) are allowed;
+    # the 101st number of the block waits, a number of another block does not.
+    phone_login = login()
+    for n in range(MAX_SENDS_PER_RANGE):
+        await phone_login.request_code(f"+86139 1234 {n:04d}")
+        clock.advance(seconds=30)
+    with pytest.raises(RangeBusy) as refused:
+        await phone_login.request_code("+8613912349999")
+    assert 1 <= refused.value.retry_after_seconds <= 3600
+    assert not await LoginCode.exists(phone="+8613912349999")
+    assert isinstance(await phone_login.request_code("+8613912359999"), LoginCodeSent)
+    # When the oldest counted code leaves the hour, the block may send again.
+    clock.advance(seconds=refused.value.retry_after_seconds)
+    assert isinstance(await phone_login.request_code("+8613912349999"), LoginCodeSent)

@@ -11,7 +11,7 @@ from domain.login import (
     TooManyAttempts,
     WrongCode,
 )
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
 from login_support import FakeClock, LoginFactory, codes
 
 PERSONA = TEST_PERSONAS[0].phone

@@ -7,7 +7,9 @@ from pathlib import Path
 from tortoise.context import TortoiseContext
 
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
-from domain.sandbox import TEST_PERSONAS, seed_sandbox
+from domain.sandbox import seed_sandbox
+from domain.sandbox_personas import TEST_PERSONAS
+from domain.secret_keys import SecretKeys
 
 SECRET = "sandbox-accounts-test-secret-key-0123456789"
 EXPECTED = {
@@ -36,11 +38,11 @@ async def _state() -> dict[str, tuple[str | None, set[str], int]]:
 async def test_personas_get_their_accounts_and_grade_and_a_second_seed_changes_nothing(
     orm: TortoiseContext, trained_model_dir: Path
 ) -> None:
-    await seed_sandbox(SECRET, trained_model_dir)
+    await seed_sandbox(SecretKeys(SECRET), trained_model_dir)
     first = await _state()
     assert {key: (grade, providers) for key, (grade, providers, _) in first.items()} == EXPECTED
     assert all(count == 1 for _, _, count in first.values())
 
-    await seed_sandbox(SECRET, trained_model_dir)
+    await seed_sandbox(SecretKeys(SECRET), trained_model_dir)
 
     assert await _state() == first

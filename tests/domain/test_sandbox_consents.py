@@ -13,7 +13,9 @@ from domain.clock import utc_now
 from domain.models import Partner, Person
 from domain.partner_reads import read_subject
 from domain.principal import PartnerPrincipal
-from domain.sandbox import TEST_PERSONAS, seed_sandbox
+from domain.sandbox import seed_sandbox
+from domain.sandbox_personas import TEST_PERSONAS
+from domain.secret_keys import SecretKeys
 
 SECRET = "sandbox-seed-test-secret-key-0123456789"
 EXPECTED: dict[str, dict[Scope, DenialCode | None]] = {
@@ -27,7 +29,7 @@ EXPECTED: dict[str, dict[Scope, DenialCode | None]] = {
 
 
 async def test_every_demo_partner_sees_each_consent_state(orm: TortoiseContext) -> None:
-    await seed_sandbox(SECRET)
+    await seed_sandbox(SecretKeys(SECRET))
     people = {p.key: await Person.get(phone=p.phone) for p in TEST_PERSONAS}
     partners = await Partner.filter(is_sandbox=True)
     assert {p.type for p in partners} == set(PartnerType)
@@ -46,9 +48,9 @@ async def test_every_demo_partner_sees_each_consent_state(orm: TortoiseContext) 
 
 
 async def test_seeding_twice_adds_no_consents(orm: TortoiseContext) -> None:
-    await seed_sandbox(SECRET)
+    await seed_sandbox(SecretKeys(SECRET))
     grants, requests = await ConsentGrant.all().count(), await ConsentRequest.all().count()
-    await seed_sandbox(SECRET)
+    await seed_sandbox(SecretKeys(SECRET))
     assert (await ConsentGrant.all().count(), await ConsentRequest.all().count()) == (
         grants,
         requests,
@@ -60,7 +62,7 @@ async def test_seeding_twice_adds_no_consents(orm: TortoiseContext) -> None:
 async def test_narrow_types_get_only_scopes_under_their_ceiling(
     orm: TortoiseContext, partner_type: PartnerType
 ) -> None:
-    await seed_sandbox(SECRET)
+    await seed_sandbox(SecretKeys(SECRET))
     dating = await Partner.get(type=partner_type, is_sandbox=True)
     for grant in await ConsentGrant.filter(partner_id=dating.id):
         assert set(grant.scopes) <= {"GRADE", "IDENTITY"}

@@ -17,6 +17,7 @@ from tortoise.context import TortoiseContext
 
 from consent.catalog import PartnerType
 from domain.models import SigningKey
+from domain.secret_keys import SecretKeys
 from domain.signing_keys import Keyring
 from domain.tokens import (
     AUDIENCE,
@@ -47,7 +48,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def service(orm: TortoiseContext, clock: Clock) -> TokenService:
-    keyring = Keyring(SECRET, clock=clock)
+    keyring = Keyring(SecretKeys(SECRET), clock=clock)
     await keyring.ensure_signing_key()
     return TokenService(keyring, ISSUER, clock=clock)
 
@@ -226,6 +227,6 @@ async def test_private_keys_are_stored_encrypted(service: TokenService) -> None:
     row = await SigningKey.get(kid=(await service.signing_key()).kid)
     assert "PRIVATE KEY" not in row.private_key_encrypted
     assert "d" not in row.public_jwk, "the stored public JWK has no private component"
-    other = Keyring("another-secret-" + "y" * 32)
+    other = Keyring(SecretKeys("another-secret-" + "y" * 32))
     with pytest.raises(Exception, match="cannot decrypt"):
         await other.load()

@@ -1,7 +1,9 @@
-"""Every field a partner can reach is either scoped in the consent catalogue or declared public.
+"""Every field a partner can reach either declares its scope or is public by DESIGN.md.
 
-A new field that carries personal data and was not added to `consent.field_catalog` fails
-here, before it can ever be served without a consent check.
+The scopes come from the fields' own declarations (`schema.consent_fields.scoped`); the
+expectations from `consent_spec`, DESIGN.md written out by hand. A new field that carries
+personal data and declares no scope fails here, before it can ever be served unchecked, and so
+does a field declared with a scope the design does not give it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from graphql import (
     get_named_type,
 )
 
-from consent.field_catalog import FIELD_SCOPES, PUBLIC_FIELDS
+import consent_spec
+from resolvers.field_scopes import field_scopes
 from schema import build_schema
 
 # Where a partner's token can enter the schema. Person-only roots (`me`, consent decisions,
@@ -41,10 +44,12 @@ def _possible_objects(schema: GraphQLSchema, named: GraphQLNamedType) -> list[Gr
 
 def _walk_from_partner_roots(
     schema: GraphQLSchema,
-    scoped: Collection[str] = frozenset(FIELD_SCOPES),
-    public: Collection[str] = PUBLIC_FIELDS,
+    scoped: Collection[str] | None = None,
+    public: Collection[str] = consent_spec.PUBLIC_FIELDS,
 ) -> tuple[set[str], set[str]]:
     """Return (fields reached, fields reached that are neither scoped nor public)."""
+    if scoped is None:
+        scoped = frozenset(field_scopes(schema))
     reached: set[str] = set()
     unaccounted: set[str] = set()
     queue: list[str] = list(PARTNER_ROOTS)
@@ -70,17 +75,28 @@ def _walk_from_partner_roots(
 def test_every_partner_reachable_field_is_scoped_or_public() -> None:
     _, unaccounted = _walk_from_partner_roots(_graphql_schema())
     assert unaccounted == set(), (
-        "partner-reachable fields without a scope: add each to consent.field_catalog"
+        "partner-reachable fields without a scope: declare each with schema.consent_fields.scoped"
     )
+
+
+def test_each_field_declares_the_scope_the_design_gives_it() -> None:
+    declared = {key: scope.value for key, scope in field_scopes(_graphql_schema()).items()}
+    assert declared == consent_spec.FIELD_SCOPES
 
 
 def test_every_scoped_field_exists_and_is_reachable() -> None:
     reached, _ = _walk_from_partner_roots(_graphql_schema())
-    assert set(FIELD_SCOPES) <= reached
+    assert set(consent_spec.FIELD_SCOPES) <= reached
 
 
 def test_the_walk_would_catch_an_unscoped_field() -> None:
-    # Guards against a walk that cannot fail: a field dropped from the catalogue is reported.
-    narrowed = frozenset(FIELD_SCOPES) - {"Subject.contact"}
+    # Guards against a walk that cannot fail: a field whose declaration is dropped is reported.
+    narrowed = frozenset(consent_spec.FIELD_SCOPES) - {"Subject.contact"}
     _, unaccounted = _walk_from_partner_roots(_graphql_schema(), scoped=narrowed)
     assert unaccounted == {"Subject.contact"}
+
+
+def test_the_sdl_shows_each_fields_scope() -> None:
+    sdl = build_schema().as_str()
+    assert "grade: String @requiresScope(scope: GRADE)" in sdl
+    assert "contact: SubjectContact @requiresScope(scope: CONTACT)" in sdl

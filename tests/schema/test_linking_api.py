@@ -13,8 +13,8 @@ from connectors.provider import TokenSet
 from consent.catalog import PartnerType
 from consent_support import Actors
 from domain.encryption import SecretBox
-from domain.linking import TOKENS_PURPOSE
 from domain.models import LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
+from domain.secret_keys import KeyUse
 from linking_support import ME, authorise_in_sandbox, link_account, start_link
 
 SYNC = """
@@ -99,7 +99,7 @@ async def test_provider_tokens_are_stored_encrypted(
     account = await LinkedAccount.get(person_id=person.person.id)
     stored = account.tokens_encrypted
     assert stored is not None
-    box = SecretBox(app.state.settings.secret_key, TOKENS_PURPOSE)
+    box = SecretBox(app.state.settings.secret_keys, KeyUse.PROVIDER_TOKENS)
     tokens = TokenSet.from_json(box.decrypt(stored))
     assert tokens.access_token
     assert tokens.refresh_token
@@ -118,7 +118,7 @@ async def test_sync_refreshes_an_expired_access_token(
     person = await actors.person()
     await link_account(person, client, "sandbox-social", "grade_a")
     account = await LinkedAccount.get(person_id=person.person.id)
-    box = SecretBox(app.state.settings.secret_key, TOKENS_PURPOSE)
+    box = SecretBox(app.state.settings.secret_keys, KeyUse.PROVIDER_TOKENS)
     assert account.tokens_encrypted is not None
     before = TokenSet.from_json(box.decrypt(account.tokens_encrypted))
     expired = TokenSet(

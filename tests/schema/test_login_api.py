@@ -13,7 +13,7 @@ from consent.catalog import PartnerType
 from domain.login import SANDBOX_PERSONA_CODE
 from domain.models import LoginCode, Person, PhoneLoginState
 from domain.partners import register_partner
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
 from domain.sms import OutboxSmsSender
 from server.app import create_app
 from server.settings import Settings

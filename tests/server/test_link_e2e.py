@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from domain.login import SANDBOX_PERSONA_CODE
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
 from linking_support import ME, START_LINK, read_consent_form
 from live_server import LiveServer
 

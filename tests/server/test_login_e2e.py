@@ -15,7 +15,7 @@ from tortoise.context import TortoiseContext
 from consent.catalog import PartnerType
 from domain.login import SANDBOX_PERSONA_CODE
 from domain.partners import RegisteredPartner, register_partner
-from domain.sandbox import TEST_PERSONAS
+from domain.sandbox_personas import TEST_PERSONAS
 from live_server import LiveServer
 from server.database import tortoise_config
 

@@ -10,6 +10,7 @@ from tortoise.context import TortoiseContext
 
 from domain.models import ReportStatus, ScoreReport
 from domain.sandbox import seed_sandbox
+from domain.secret_keys import SecretKeys
 from server.cli import main
 from server.database import tortoise_config
 from server.settings import SANDBOX_SECRET_KEY
@@ -24,7 +25,7 @@ def seeded(database_url: str, trained_model_dir: Path, monkeypatch: pytest.Monke
     async def seed() -> int:
         async with TortoiseContext() as orm:
             await orm.init(config=tortoise_config(database_url))
-            await seed_sandbox(SANDBOX_SECRET_KEY, trained_model_dir)
+            await seed_sandbox(SecretKeys(SANDBOX_SECRET_KEY), trained_model_dir)
             return await ScoreReport.filter(status=ReportStatus.READY).count()
 
     return asyncio.run(seed())

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import new_code_verifier
 from connectors.sandbox.clients import sandbox_client_secret
+from domain.secret_keys import KeyUse
 from linking_support import query_of, read_consent_form
 from server.app import create_app
 from server.settings import ConfigError, Settings
@@ -49,7 +50,9 @@ async def _code(client: httpx.AsyncClient, verifier: str, persona: str = "grade_
 
 
 async def _token(client: httpx.AsyncClient, settings: Settings, **form: str) -> httpx.Response:
-    secret = sandbox_client_secret(settings.secret_key, "sandbox-social")
+    secret = sandbox_client_secret(
+        settings.secret_keys.derive(KeyUse.SANDBOX_PROVIDER_CLIENTS), "sandbox-social"
+    )
     return await client.post(
         "/sandbox/oauth/token",
         data={"redirect_uri": CALLBACK, **form},
@@ -67,6 +70,48 @@ async def test_the_consent_page_offers_every_persona_without_external_assets(
     assert "<script" not in page.text
     assert "src=" not in page.text
     assert 'href="http' not in page.text
+
+
+async def test_the_consent_page_cannot_be_framed_and_loads_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/sandbox/oauth/authorize", params=_authorize_params("v" * 43))
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "default-src 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["no cookie", "other token", "no token", "foreign origin"],
+)
+async def test_a_forged_consent_answer_is_refused(client: httpx.AsyncClient, forgery: str) -> None:
+    page = await client.get("/sandbox/oauth/authorize", params=_authorize_params("v" * 43))
+    form = read_consent_form(page.text)
+    fields = {**form.fields, "persona": "grade_a", "decision": "approve"}
+    headers: dict[str, str] = {}
+    if forgery == "no cookie":
+        client.cookies.clear()
+    elif forgery == "other token":
+        fields["csrf_token"] = "x" * 43
+    elif forgery == "no token":
+        del fields["csrf_token"]
+    else:
+        headers["origin"] = "https://attacker.example"
+
+    answer = await client.post(form.action, data=fields, headers=headers)
+
+    assert answer.status_code == 403
+    assert "location" not in answer.headers
+    # The genuine answer still works afterwards (nothing was spent by the forgery).
+    if forgery != "no cookie":
+        fields = {**form.fields, "persona": "grade_a", "decision": "approve"}
+        genuine = await client.post(form.action, data=fields)
+        assert genuine.status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -197,7 +242,9 @@ def test_a_real_provider_is_configured_by_variables_alone() -> None:
         "SCORELINK_PROVIDER_WEIBO_DATA_PATH": "data.summary",
         "SCORELINK_PROVIDER_WEIBO_TIMEOUT": "2.5",
     }
-    [weibo] = provider_configs(env, sandbox=False, issuer="https://x.example", secret_key="k")
+    [weibo] = provider_configs(
+        env, sandbox=False, issuer="https://x.example", sandbox_client_key=b"k"
+    )
     assert weibo.scopes == ("profile", "statuses")
     assert weibo.data_path == ("data", "summary")
     assert weibo.timeout_seconds == 2.5
@@ -207,12 +254,12 @@ def test_a_real_provider_is_configured_by_variables_alone() -> None:
             {**env, "SCORELINK_PROVIDER_WEIBO_TOKEN_URL": "http://api.weibo.example/token"},
             sandbox=False,
             issuer="https://x.example",
-            secret_key="k",
+            sandbox_client_key=b"k",
         )
     with pytest.raises(ProviderConfigError, match="CLIENT_SECRET"):
         provider_configs(
             {k: v for k, v in env.items() if not k.endswith("CLIENT_SECRET")},
             sandbox=False,
             issuer="https://x.example",
-            secret_key="k",
+            sandbox_client_key=b"k",
         )

@@ -21,5 +21,6 @@ async def writing() -> AsyncIterator[BaseDBAsyncClient]:
     async with in_transaction() as connection:
         if connection.capabilities.dialect == "sqlite":
             # Matches no row, but a write statement takes SQLite's write lock for the transaction.
+            # Any table would do; the access log is in every migrated database.
             await connection.execute_query("UPDATE access_log_entry SET id = id WHERE 0")
         yield connection

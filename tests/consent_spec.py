@@ -1,0 +1,141 @@
+"""DESIGN.md's consent tables, written out by hand from the document as literal test data.
+
+Nothing here is imported from the code under test: the matrix, the property test and the
+policy test take their expectations from these tables, so a change to `consent.policy` or to
+a field's declared scope that the design does not make fails a test instead of moving the
+expectation with it. Values are plain strings, as DESIGN.md writes them.
+"""
+
+from __future__ import annotations
+
+# "Scopes and partner-type ceilings": scope -> (BANK, P2P_LENDER, INSURER, RENTAL, JOB_SITE, DATING)
+_TYPES = ("BANK", "P2P_LENDER", "INSURER", "RENTAL", "JOB_SITE", "DATING")
+_CEILING_TABLE: dict[str, tuple[str, str, str, str, str, str]] = {
+    "GRADE": ("yes", "yes", "yes", "yes", "yes", "yes"),
+    "SCORE": ("yes", "yes", "yes", "yes", "-", "-"),
+    "DEFAULT_PROBABILITY": ("yes", "yes", "-", "-", "-", "-"),
+    "REASON_CODES": ("yes", "yes", "yes", "-", "-", "-"),
+    "SCORE_HISTORY": ("yes", "yes", "-", "-", "-", "-"),
+    "IDENTITY": ("yes", "yes", "yes", "yes", "yes", "yes"),
+    "CONTACT": ("yes", "yes", "yes", "yes", "yes", "-"),
+    "DATA_SOURCES": ("yes", "yes", "yes", "-", "-", "-"),
+    "SPENDING_PROFILE": ("yes", "yes", "-", "yes", "-", "-"),
+    "SOCIAL_PROFILE": ("yes", "yes", "-", "-", "-", "-"),
+}
+
+PARTNER_TYPES: tuple[str, ...] = _TYPES
+SCOPES: tuple[str, ...] = tuple(_CEILING_TABLE)
+
+CEILING: dict[str, frozenset[str]] = {
+    partner_type: frozenset(scope for scope, row in _CEILING_TABLE.items() if row[column] == "yes")
+    for column, partner_type in enumerate(_TYPES)
+}
+
+# "Purposes by partner type (a consent names one)".
+PURPOSES: dict[str, frozenset[str]] = {
+    "BANK": frozenset({"CREDIT_APPLICATION", "ACCOUNT_MANAGEMENT"}),
+    "P2P_LENDER": frozenset({"CREDIT_APPLICATION", "ACCOUNT_MANAGEMENT"}),
+    "INSURER": frozenset({"INSURANCE_UNDERWRITING"}),
+    "RENTAL": frozenset({"RENTAL_APPLICATION"}),
+    "JOB_SITE": frozenset({"EMPLOYMENT_SCREENING"}),
+    "DATING": frozenset({"PROFILE_VERIFICATION"}),
+}
+
+# "Longest consent by type ... Default 90 days, capped by the type's longest."
+LONGEST_DAYS: dict[str, int] = {
+    "BANK": 365,
+    "P2P_LENDER": 365,
+    "INSURER": 365,
+    "RENTAL": 180,
+    "JOB_SITE": 90,
+    "DATING": 30,
+}
+DEFAULT_DAYS: dict[str, int] = {t: min(90, days) for t, days in LONGEST_DAYS.items()}
+
+# "What it opens", per scope, as the fields of `Subject` that carry it.
+FIELD_SCOPES: dict[str, str] = {
+    "Subject.reportStatus": "GRADE",
+    "Subject.grade": "GRADE",
+    "Subject.computedAt": "GRADE",
+    "Subject.modelVersion": "GRADE",
+    "Subject.score": "SCORE",
+    "Subject.defaultProbability": "DEFAULT_PROBABILITY",
+    "Subject.reasonCodes": "REASON_CODES",
+    "Subject.scoreHistory": "SCORE_HISTORY",
+    "Subject.identity": "IDENTITY",
+    "Subject.contact": "CONTACT",
+    "Subject.dataSources": "DATA_SOURCES",
+    "Subject.spendingProfile": "SPENDING_PROFILE",
+    "Subject.socialProfile": "SOCIAL_PROFILE",
+}
+
+# Fields a partner may always see: they are about the partner itself, its own requests and
+# grants, paging, and the subject's pairwise id; none tells it anything a person did not grant.
+PUBLIC_FIELDS: frozenset[str] = frozenset(
+    {
+        "Query.partner",
+        "Query.partners",
+        "Mutation.requestConsent",
+        "ConsentRequested.request",
+        "ConsentRefused.message",
+        "ConsentRefused.code",
+        "PartnerViewer.profile",
+        "PartnerViewer.consentRequests",
+        "PartnerViewer.grants",
+        "PartnerViewer.subjects",
+        "PartnerViewer.subject",
+        "PartnerViewer.accessLog",
+        "PartnerProfile.id",
+        "PartnerProfile.name",
+        "PartnerProfile.type",
+        "PartnerProfile.status",
+        "PartnerProfile.clientId",
+        "PartnerProfile.allowedScopes",
+        "PartnerProfile.allowedPurposes",
+        "PartnerProfile.longestDurationDays",
+        "PartnerConsentRequest.id",
+        "PartnerConsentRequest.status",
+        "PartnerConsentRequest.scopes",
+        "PartnerConsentRequest.purpose",
+        "PartnerConsentRequest.durationDays",
+        "PartnerConsentRequest.access",
+        "PartnerConsentRequest.reference",
+        "PartnerConsentRequest.createdAt",
+        "PartnerConsentRequest.expiresAt",
+        "PartnerConsentRequest.decidedAt",
+        "PartnerConsentRequest.subjectId",
+        "PartnerGrant.id",
+        "PartnerGrant.subjectId",
+        "PartnerGrant.scopes",
+        "PartnerGrant.purpose",
+        "PartnerGrant.access",
+        "PartnerGrant.status",
+        "PartnerGrant.grantedAt",
+        "PartnerGrant.expiresAt",
+        "Subject.id",
+        "SubjectConnection.edges",
+        "SubjectConnection.pageInfo",
+        "SubjectEdge.cursor",
+        "SubjectEdge.node",
+        "PageInfo.hasNextPage",
+        "PageInfo.endCursor",
+        "AccessLogEntry.id",
+        "AccessLogEntry.occurredAt",
+        "AccessLogEntry.event",
+        "AccessLogEntry.subjectId",
+        "AccessLogEntry.partner",
+        "AccessLogEntry.purpose",
+        "AccessLogEntry.grantId",
+        "AccessLogEntry.scopesAsked",
+        "AccessLogEntry.scopesReturned",
+        "AccessLogEntry.scopesDenied",
+        "AccessLogEntry.requestId",
+        "AccessLogPartner.id",
+        "AccessLogPartner.name",
+        "AccessLogPartner.type",
+    }
+)
+
+
+def allowed(partner_type: str, scope: str) -> bool:
+    return scope in CEILING[partner_type]
