@@ -10,6 +10,7 @@ from domain.errors import DomainError
 from domain.linking import AccountLinking, LinkStarted, ProviderConfig, Synced, Unlinked
 from domain.models import LinkedAccount, ScoreReport
 from resolvers.context import Info
+from scoring_engine.improvements import Improvement
 
 
 def _linking(info: Info) -> AccountLinking:
@@ -51,6 +52,10 @@ async def linked_accounts(person_id: uuid.UUID) -> list[LinkedAccount]:
 
 async def current_report(person_id: uuid.UUID) -> ScoreReport | None:
     return await reports.current_report(person_id)
+
+
+async def improvements(info: Info, person_id: uuid.UUID) -> list[Improvement]:
+    return await reports.improvements_of(person_id, info.context.services.scoring)
 
 
 def link_providers(info: Info) -> tuple[ProviderConfig, ...]:
