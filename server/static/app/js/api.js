@@ -57,9 +57,15 @@ export class Api {
       return await this.send(name, variables, this.session.access);
     } catch (error) {
       if (!(error instanceof Refused) || error.code !== 'UNAUTHENTICATED') throw error;
-      // The access token ended early (logout elsewhere, a restart with new keys): refresh once.
+      // The access token was refused before its time (the session ended elsewhere, keys
+      // rotated): refresh once; if the session itself is over, that ends it here too.
       await this.refresh();
-      return await this.send(name, variables, this.session.access);
+      try {
+        return await this.send(name, variables, this.session.access);
+      } catch (again) {
+        if (again instanceof Refused && again.code === 'UNAUTHENTICATED') return this.end();
+        throw again;
+      }
     }
   }
 
@@ -107,10 +113,7 @@ export class Api {
     } catch {
       throw new NetworkError();
     }
-    if (response.status === 401) {
-      if (token) return this.end();
-      throw new Refused('UNAUTHENTICATED', '');
-    }
+    if (response.status === 401) throw new Refused('UNAUTHENTICATED', '');
     if (response.status === 429) {
       throw new Refused('RATE_LIMITED', '', { retryAfter: response.headers.get('retry-after') });
     }
