@@ -21,7 +21,8 @@ export class Home extends Screen {
     const zh = tr.language === 'zh-Hans';
     return html`
       <div class="card grade-card">
-        <p class="grade" aria-label=${tr.t('home.gradeLabel', { grade: report.grade })}>
+        <p class="grade">
+          <span class="sr-only">${tr.t('home.gradeLabel', { grade: report.grade })}</span>
           <span aria-hidden="true">${report.grade}</span>
         </p>
         <dl class="facts">

@@ -1,6 +1,12 @@
 // Message catalogues (i18n/<language>.json): every word the app shows comes from one of them.
 export const LANGUAGES = ['en', 'zh-Hans'];
 const STORAGE_KEY = 'scorelink.language';
+// Scopes are listed in the order of the API's Scope enum (most asked first), whatever order
+// a list arrives in.
+const SCOPE_ORDER = [
+  'GRADE', 'SCORE', 'DEFAULT_PROBABILITY', 'REASON_CODES', 'SCORE_HISTORY', 'IDENTITY',
+  'CONTACT', 'DATA_SOURCES', 'SPENDING_PROFILE', 'SOCIAL_PROFILE', 'CREDIT_ASSESSMENT',
+];
 
 export function preferredLanguage() {
   let stored = null;
@@ -67,6 +73,7 @@ export class Translator {
   }
 
   scopes(scopes) {
-    return this.list.format(scopes.map((scope) => this.t(`scope.${scope}.name`)));
+    const ordered = [...scopes].sort((a, b) => SCOPE_ORDER.indexOf(a) - SCOPE_ORDER.indexOf(b));
+    return this.list.format(ordered.map((scope) => this.t(`scope.${scope}.name`)));
   }
 }
