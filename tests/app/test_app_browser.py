@@ -152,7 +152,7 @@ class Browser:
     operations: list[dict[str, Any]] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    session: dict[str, str] = field(default_factory=dict)
+    session: dict[str, str] = field(default_factory=dict, repr=False)
 
     def watch(self) -> None:
         def only_the_server(route: Route) -> None:
@@ -237,8 +237,9 @@ class Browser:
         self.page.locator("h1#screen-title", has_text=title).wait_for()
         self.page.locator("section[aria-busy]").wait_for(state="detached")
 
-    def sign_in(self, phone: str) -> None:
-        self.page.goto(f"{self.base}/app/")
+    def sign_in(self, phone: str, *, open_app: bool = True) -> None:
+        if open_app:
+            self.page.goto(f"{self.base}/app/")
         self.loaded("Sign in")
         self.focus_by_tab(self.page.get_by_label("Mobile number"))
         self.page.keyboard.type(phone)
@@ -421,3 +422,94 @@ def _person(browser: Browser, query: str, **variables: Any) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     return body["data"]  # type: ignore[no-any-return]
+
+
+def test_faults_are_told_in_words_and_nothing_is_sent_twice(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    # A wrong code: the refusal in words, with the tries the API says are left.
+    page.goto(f"{sandbox.base}/app/")
+    browser.loaded("Sign in")
+    page.get_by_label("Mobile number").fill(PERSONA_B)
+    browser.press(browser.button("Text me a code"))
+    page.get_by_label(re.compile("Code sent to")).fill("000000")
+    page.keyboard.press("Enter")
+    assert "That code is not right. Tries left for this code: 4." in browser.alert()
+    assert "Tries left for this code: 4" in page.inner_text("#signin-tries")
+    browser.check("signin-wrong-code-360-en")
+    page.get_by_label(re.compile("Code sent to")).fill(SANDBOX_CODE)
+    page.keyboard.press("Enter")
+    browser.loaded("Your credit grade")
+
+    sandbox.bank.ask(PERSONA_B, "GRADE", "CREDIT_APPLICATION")
+    sandbox.bank.ask(PERSONA_B, "GRADE, SCORE", "ACCOUNT_MANAGEMENT")
+    browser.go("requests")
+    older, newer = (
+        page.get_by_role("article").filter(has_text="Journey Bank").filter(has_text=text)
+        for text in ("decide on a loan", "manage a credit account")
+    )
+
+    # Answered elsewhere between loading and clicking: the API's refusal, in words.
+    requests = _person(browser, "{ me { consentRequests { id purpose } } }")
+    [first] = [r for r in requests["me"]["consentRequests"] if r["purpose"] == "CREDIT_APPLICATION"]
+    denied = _person(
+        browser,
+        "mutation ($id: ID!) { denyConsentRequest(id: $id) { __typename } }",
+        id=first["id"],
+    )
+    assert denied["denyConsentRequest"]["__typename"] == "ConsentRequestDenied"
+    browser.press(older.get_by_role("button", name="Approve all", exact=True))
+    assert "This request has already been answered." in browser.alert()
+    older.wait_for(state="detached")  # the list was loaded again: it is no longer pending
+
+    # The network fails mid-approval: a clear message and a retry; a double click sends once.
+    cut = {"done": False}
+
+    def fail_once(route: Route) -> None:
+        body = orjson.loads(route.request.post_data or b"{}")
+        if body.get("operationName") == "ApproveRequest" and not cut["done"]:
+            cut["done"] = True
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(f"{sandbox.base}/graphql", fail_once)
+    newer.get_by_role("button", name="Approve all", exact=True).dblclick()
+    assert "could not be reached" in browser.alert()
+    assert browser.sent("ApproveRequest") == 2  # the denied one above, and this one once
+    browser.check("requests-network-failure-360-en")
+    browser.press(browser.button("Try again"))
+    assert "You approved Journey Bank's request." in browser.status_text()
+    assert browser.sent("ApproveRequest") == 3
+    consents = _person(browser, "{ me { consents { status partner { name } } } }")
+    active = [
+        c
+        for c in consents["me"]["consents"]
+        if c["partner"]["name"] == "Journey Bank" and c["status"] == "ACTIVE"
+    ]
+    assert len(active) == 1
+
+    # The session ends elsewhere: back to sign-in, and back to the same screen after it.
+    browser.go("consents")
+    ended = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={
+            "query": "mutation ($t: String!) { logout(refreshToken: $t) { __typename } }",
+            "variables": {"t": browser.session["refresh"]},
+        },
+    )
+    assert ended.json()["data"]["logout"]["__typename"] == "LoggedOut"
+    browser.go("activity")
+    browser.loaded("Sign in")
+    assert "Your session has ended." in page.inner_text("main")
+    assert page.url.endswith("#/activity")
+    browser.check("signin-session-ended-360-en")
+    browser.sign_in(PERSONA_C, open_app=False)
+    browser.loaded("Activity")
+    assert page.url.endswith("#/activity")
+    # The browser's own notes of the cut request and of the refused token, nothing else.
+    assert set(browser.problems) == {
+        "Failed to load resource: net::ERR_INTERNET_DISCONNECTED",
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+    }
