@@ -330,6 +330,8 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     # The app sees the link complete by itself and shows the new grade.
     page.locator(".alert-info", has_text="Sandbox Shop is linked. Your grade is now").wait_for()
     assert shop.get_by_text("Linked", exact=True).is_visible()
+    browser.press(shop.get_by_role("button", name="Sync now", exact=True))
+    assert "Sandbox Shop is synced." in browser.status_text()
 
     # The grade and what would improve it, as the API reports them.
     browser.go("home")
@@ -490,8 +492,13 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     ]
     assert len(active) == 1
 
-    # The session ends elsewhere: back to sign-in, and back to the same screen after it.
+    # Renewing the consent just given.
     browser.go("consents")
+    consent = page.get_by_role("article").filter(has_text="Journey Bank")
+    browser.press(consent.get_by_role("button", name="Renew", exact=True))
+    assert "Journey Bank's access now ends on" in browser.status_text()
+
+    # The session ends elsewhere: back to sign-in, and back to the same screen after it.
     ended = httpx.post(
         f"{sandbox.base}/graphql",
         json={
