@@ -433,6 +433,17 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     # A wrong code: the refusal in words, with the tries the API says are left.
     page.goto(f"{sandbox.base}/app/")
     browser.loaded("Sign in")
+    # The country picker builds the international number; a bad one is refused in words.
+    page.get_by_label("Country or region").select_option(label="Hong Kong (+852)")
+    page.get_by_label("Mobile number").fill("123")
+    browser.press(browser.button("Text me a code"))
+    assert "That is not a valid mobile number." in browser.alert()
+    assert browser.operations[-1]["variables"] == {"phone": "+852123"}
+    page.get_by_label("Mobile number").fill("9123 4567")
+    browser.press(browser.button("Text me a code"))
+    page.get_by_label("Code sent to +85291234567").wait_for()
+    browser.press(browser.button("Use another number"))
+    page.get_by_label("Country or region").select_option(label="Mainland China (+86)")
     page.get_by_label("Mobile number").fill(PERSONA_B)
     browser.press(browser.button("Text me a code"))
     page.get_by_label(re.compile("Code sent to")).fill("000000")
