@@ -531,3 +531,36 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
         "Failed to load resource: net::ERR_INTERNET_DISCONNECTED",
         "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
     }
+
+
+def test_the_app_refreshes_its_session_before_the_access_token_ends(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    page.clock.install()  # the page's clock, moved on below; the server's runs as ever
+    browser.sign_in("13800000004")
+    browser.loaded("Your credit grade")
+    assert browser.sent("RefreshSession") == 0
+    page.clock.fast_forward("16:00")  # past the person's 15-minute access token
+    browser.go("consents")
+    browser.go("activity")
+    assert browser.sent("RefreshSession") == 1  # once, then the new token serves both screens
+    [refreshed] = [o for o in browser.operations if o["operationName"] == "RefreshSession"]
+    assert refreshed["variables"] == {"refreshToken": browser.session["refresh"]}
+    browser.press(browser.button("Sign out"))
+    browser.loaded("Sign in")
+    assert "You have signed out." in page.inner_text("main")
+    logged_out = [o for o in browser.operations if o["operationName"] == "Logout"]
+    assert len(logged_out) == 1
+    rotated = logged_out[0]["variables"]["refreshToken"]
+    assert rotated != browser.session["refresh"]
+    # Signing out ended the session on the server, not only on this page.
+    again = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={
+            "query": "mutation ($t: String!) { refreshSession(refreshToken: $t) { __typename } }",
+            "variables": {"t": rotated},
+        },
+    )
+    assert again.json()["data"]["refreshSession"]["__typename"] == "InvalidRefreshToken"
+    assert browser.problems == []
