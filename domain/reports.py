@@ -23,7 +23,8 @@ from domain.models import (
 )
 from domain.scoring_model import ScoringModel
 from scoring_engine.features import features_of
-from scoring_engine.improvements import Improvement, improvements
+from scoring_engine.improvements import Improvement as Improvement
+from scoring_engine.improvements import improvements
 from scoring_engine.model import LoadedModel
 from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
 from scoring_engine.report import score

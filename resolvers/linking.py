@@ -9,8 +9,8 @@ from domain import linking, reports
 from domain.errors import DomainError
 from domain.linking import AccountLinking, LinkStarted, ProviderConfig, Synced, Unlinked
 from domain.models import LinkedAccount, ScoreReport
+from domain.reports import Improvement
 from resolvers.context import Info
-from scoring_engine.improvements import Improvement
 
 
 def _linking(info: Info) -> AccountLinking:
