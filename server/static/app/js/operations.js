@@ -21,6 +21,7 @@ export const OPERATIONS = {
     ... on CountryNotAllowed { code message country }
     ... on ResendTooSoon { code message retryAfter }
     ... on DailyLimitReached { code message }
+    ... on RangeBusy { code message retryAfter }
     ... on PhoneLocked { code message }
     ... on SmsDeliveryFailed { code message }
   }
