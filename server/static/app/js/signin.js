@@ -41,7 +41,7 @@ export class SignIn extends Component {
     } catch (error) {
       const { tr } = this.props;
       const details = error.details || {};
-      if (error.code === 'RESEND_TOO_SOON') {
+      if (error.code === 'RESEND_TOO_SOON' || error.code === 'RANGE_BUSY') {
         this.setState({ resendAt: Date.now() + details.retryAfter * 1000 });
       }
       if (error.code === 'INVALID_CODE') this.setState({ attemptsLeft: details.attemptsLeft });
