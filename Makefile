@@ -23,6 +23,7 @@ $(BIN)/.installed-dev: pyproject.toml
 run: $(BIN)/.installed-run
 	$(BIN)/scorelink migrate
 	$(BIN)/scorelink sandbox seed
+	@echo "The person's app: http://$(HOST):$(PORT)/app/ (test personas sign in with the code 246810)"
 	$(BIN)/scorelink serve --host $(HOST) --port $(PORT)
 
 lint: $(BIN)/.installed-dev

@@ -21,6 +21,10 @@ from domain.models import (
     ReportStatus,
     ScoreReport,
 )
+from domain.scoring_model import ScoringModel
+from scoring_engine.features import features_of
+from scoring_engine.improvements import Improvement as Improvement
+from scoring_engine.improvements import improvements
 from scoring_engine.model import LoadedModel
 from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
 from scoring_engine.report import score
@@ -82,3 +86,15 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
 
 async def current_report(person_id: uuid.UUID) -> ScoreReport | None:
     return await ScoreReport.get_or_none(person_id=person_id, is_current=True)
+
+
+async def improvements_of(person_id: uuid.UUID, scoring: ScoringModel) -> list[Improvement]:
+    """What would raise the person's current score, from the champion scorecard and the data
+    the report was computed from; none without a graded report."""
+    report = await current_report(person_id)
+    if report is None or report.status is not ReportStatus.READY:
+        return []
+    model = await scoring.get()
+    accounts = await LinkedAccount.filter(person_id=person_id, status=LinkStatus.LINKED)
+    data = applicant_data(accounts, report.computed_at.date())
+    return improvements(model.scorecard, features_of(data))

@@ -9,6 +9,7 @@ from domain import linking, reports
 from domain.errors import DomainError
 from domain.linking import AccountLinking, LinkStarted, ProviderConfig, Synced, Unlinked
 from domain.models import LinkedAccount, ScoreReport
+from domain.reports import Improvement
 from resolvers.context import Info
 
 
@@ -51,6 +52,10 @@ async def linked_accounts(person_id: uuid.UUID) -> list[LinkedAccount]:
 
 async def current_report(person_id: uuid.UUID) -> ScoreReport | None:
     return await reports.current_report(person_id)
+
+
+async def improvements(info: Info, person_id: uuid.UUID) -> list[Improvement]:
+    return await reports.improvements_of(person_id, info.context.services.scoring)
 
 
 def link_providers(info: Info) -> tuple[ProviderConfig, ...]:

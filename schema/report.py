@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 
 from domain.models import ScoreReport as ScoreReportModel
+from domain.scoring_model import ModelUnavailable
+from resolvers import linking
+from resolvers.context import Info
 from schema.subject import ReasonCode
 
 
@@ -34,6 +39,18 @@ class AccountKind(enum.Enum):
     ECOMMERCE = strawberry.enum_value("ECOMMERCE", description="An e-commerce account.")
 
 
+@strawberry.type(description="A change of behaviour that would raise the score, and by how much.")
+class Improvement:
+    reason_code: str = strawberry.field(
+        description="The reason code of the characteristic the change acts on, e.g. R16."
+    )
+    text: str = strawberry.field(description="The change, in plain English.")
+    text_zh: str = strawberry.field(description="The change, in Simplified Chinese.")
+    points_gain: int = strawberry.field(
+        description="Points the score gains at least once the change shows in the data."
+    )
+
+
 @strawberry.type(description="A score report as the person it is about sees it.")
 class ScoreReport:
     status: ReportStatus = strawberry.field(description="READY or INSUFFICIENT_DATA.")
@@ -52,6 +69,27 @@ class ScoreReport:
     data_sources: list[AccountKind] = strawberry.field(
         description="Kinds of linked accounts the report used."
     )
+    person_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="What would raise the score, largest gain first: only changes of behaviour "
+        "the person can make (never account age), each with the points the champion "
+        "scorecard gives it. Empty unless READY."
+    )
+    async def improvements(self, info: Info) -> list[Improvement]:
+        try:
+            found = await linking.improvements(info, self.person_id)
+        except ModelUnavailable as refusal:
+            raise GraphQLError(str(refusal), extensions={"code": refusal.code}) from None
+        return [
+            Improvement(
+                reason_code=i.reason_code,
+                text=i.text_en,
+                text_zh=i.text_zh,
+                points_gain=i.points_gain,
+            )
+            for i in found
+        ]
 
     @classmethod
     def of(cls, report: ScoreReportModel) -> ScoreReport:
@@ -67,4 +105,5 @@ class ScoreReport:
             model_version=report.model_version,
             computed_at=report.computed_at,
             data_sources=[AccountKind(kind.upper()) for kind in report.data_sources],
+            person_id=report.person_id,
         )

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 
 from domain.linking import AccountLinking
 from domain.services import Services
+from server.person_app import APP_PATH
 
 CONNECT_PATH = "/connect"
 _LIMIT = 2048  # longer query values are not OAuth parameters
@@ -42,7 +43,9 @@ async def link_callback(request: Request) -> Response:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>ScoreLink: {title}</title></head><body>"
         f"<h1>{title}</h1><p>{escape(outcome.message)}</p>"
-        "<p>You can close this page and return to ScoreLink.</p></body></html>"
+        # The app opened this page in a tab of its own; it sees the outcome by itself.
+        f'<p>You can close this page and return to <a href="{APP_PATH}/#/accounts">ScoreLink</a>.'
+        "</p></body></html>"
     )
     return HTMLResponse(
         page, status_code=200 if outcome.linked else 400, headers={"Cache-Control": "no-store"}

@@ -37,6 +37,7 @@ from server.oauth import (
     revocation_endpoint,
     token_endpoint,
 )
+from server.person_app import person_app_mount
 from server.playground import STATIC_DIRECTORY, STATIC_PATH
 from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
@@ -108,6 +109,7 @@ def create_app(
         routes=[
             *playground,
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            person_app_mount(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(f"{CONNECT_PATH}/{{provider}}/callback", link_callback, methods=["GET"]),

@@ -1,0 +1,121 @@
+// Linked accounts: link at the provider (in a new tab, so this page and its session stay),
+// sync, unlink. While a link is pending the list is polled, and the new grade shown once the
+// provider sends the person back.
+import { outcome } from './api.js';
+import { html, Screen } from './ui.js';
+
+const POLL_MS = 2000;
+
+export class Accounts extends Screen {
+  titleKey = 'accounts.title';
+
+  async fetch() {
+    const data = await this.props.api.call('Accounts');
+    const before = this.state.data?.accounts || [];
+    const accounts = data.me.linkedAccounts;
+    this.schedule(accounts);
+    const linkedNow = accounts.find(
+      (a) => a.status === 'LINKED' && before.some((b) => b.id === a.id && b.status === 'PENDING'),
+    );
+    if (linkedNow) this.announceReport(linkedNow);
+    return { providers: data.linkProviders, accounts };
+  }
+
+  componentWillUnmount() {
+    super.componentWillUnmount();
+    clearTimeout(this.poll);
+  }
+
+  schedule(accounts) {
+    clearTimeout(this.poll);
+    if (accounts.some((a) => a.status === 'PENDING')) {
+      this.poll = setTimeout(() => this.mounted && this.reload(), POLL_MS);
+    }
+  }
+
+  async announceReport(account) {
+    const { api, tr } = this.props;
+    const report = (await api.call('Home')).me.report;
+    const provider = this.providerName(account.provider);
+    const text = report && report.status === 'READY'
+      ? tr.t('accounts.linkedGrade', { provider, grade: report.grade, score: report.score })
+      : tr.t('accounts.linked', { provider });
+    if (this.mounted) this.setState({ notice: text, authorizationUrl: null });
+  }
+
+  providerName(name) {
+    const provider = (this.state.data?.providers || []).find((p) => p.name === name);
+    return provider ? provider.displayName : name;
+  }
+
+  link(provider) {
+    const { api, tr } = this.props;
+    return this.act(`link:${provider.name}`, async () => {
+      const data = await api.call('StartLink', { provider: provider.name });
+      const started = outcome(data.startAccountLink, 'AccountLinkStarted');
+      this.setState({ authorizationUrl: { provider: provider.displayName, url: started.authorizationUrl } });
+      await this.reload();
+      return tr.t('accounts.continueHint', { provider: provider.displayName });
+    });
+  }
+
+  sync(account) {
+    const { api, tr } = this.props;
+    return this.act(`sync:${account.id}`, async () => {
+      const data = await api.call('SyncAccount', { id: account.id });
+      outcome(data.syncLinkedAccount, 'LinkedAccountSynced');
+      await this.reload();
+      return tr.t('accounts.synced', { provider: this.providerName(account.provider) });
+    });
+  }
+
+  unlink(account) {
+    const { api, tr } = this.props;
+    return this.act(`unlink:${account.id}`, async () => {
+      const data = await api.call('UnlinkAccount', { id: account.id });
+      outcome(data.unlinkAccount, 'AccountUnlinked');
+      this.setState({ confirming: null });
+      await this.reload();
+      return tr.t('accounts.unlinked', { provider: this.providerName(account.provider) });
+    });
+  }
+
+  view({ providers, accounts }) {
+    const { tr } = this.props;
+    const started = this.state.authorizationUrl;
+    return html`
+      ${started && html`<p class="card continue">
+        <a href=${started.url} target="_blank" rel="noopener" class="button primary">
+          ${tr.t('accounts.continue', { provider: started.provider })}</a></p>`}
+      ${providers.map((provider) => this.card(provider, accounts.find((a) => a.provider === provider.name)))}`;
+  }
+
+  card(provider, account) {
+    const { tr } = this.props;
+    const busy = this.state.busy !== null;
+    const headingId = `provider-${provider.name}`;
+    const usable = account && account.status !== 'PENDING';
+    return html`<article class="card" aria-labelledby=${headingId}>
+      <h2 id=${headingId} class="name">${provider.displayName}</h2>
+      <p class="meta">${tr.t(`kind.${provider.kind}`)} · <strong>${account ? tr.t(`linkStatus.${account.status}`) : tr.t('linkStatus.NONE')}</strong></p>
+      ${account && account.summary && html`<p>${account.summary}</p>`}
+      ${account && account.failureReason && html`<p class="error-text">${account.failureReason}</p>`}
+      ${account && account.lastSyncedAt && html`<p class="hint">${tr.t('accounts.lastSynced', { when: tr.when(account.lastSyncedAt) })}</p>`}
+      <div class="row">
+        ${(!account || account.status !== 'LINKED') && html`<button type="button" class="primary" disabled=${busy}
+          onClick=${() => this.link(provider)}>${tr.t(account && account.status === 'PENDING' ? 'accounts.linkAgain' : 'accounts.link')}</button>`}
+        ${account && account.status === 'LINKED' && html`<button type="button" disabled=${busy}
+          onClick=${() => this.sync(account)}>${tr.t('accounts.sync')}</button>`}
+        ${usable && this.state.confirming !== account.id && html`<button type="button" class="danger" disabled=${busy}
+          onClick=${() => this.setState({ confirming: account.id })}>${tr.t('accounts.unlink')}</button>`}
+      </div>
+      ${usable && this.state.confirming === account.id && html`<div class="confirm" role="group" aria-label=${tr.t('accounts.unlink')}>
+        <p>${tr.t('accounts.confirmUnlink', { provider: provider.displayName })}</p>
+        <div class="row">
+          <button type="button" class="danger" disabled=${busy} onClick=${() => this.unlink(account)}>${tr.t('accounts.unlinkYes')}</button>
+          <button type="button" disabled=${busy} onClick=${() => this.setState({ confirming: null })}>${tr.t('action.cancel')}</button>
+        </div>
+      </div>`}
+    </article>`;
+  }
+}

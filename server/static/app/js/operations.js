@@ -1,0 +1,115 @@
+// Every GraphQL operation the app sends, by name. They use the public person API only: a test
+// validates each against the committed schema.graphql, and the browser test checks that
+// nothing else is sent.
+
+const REPORT = `status grade score defaultProbability modelVersion computedAt dataSources
+  reasonCodes { code text textZh }
+  improvements { reasonCode text textZh pointsGain }`;
+
+const PARTNER = 'partner { id name type }';
+
+const CONSENT = `id scopes purpose access status grantedAt expiresAt ${PARTNER}`;
+
+const LINKED = 'id provider kind status linkedAt lastSyncedAt summary failureReason';
+
+export const OPERATIONS = {
+  RequestLoginCode: `mutation RequestLoginCode($phone: String!) {
+  requestLoginCode(phone: $phone) {
+    __typename
+    ... on LoginCodeSent { phone expiresIn resendAfter }
+    ... on InvalidPhoneNumber { code message }
+    ... on CountryNotAllowed { code message country }
+    ... on ResendTooSoon { code message retryAfter }
+    ... on DailyLimitReached { code message }
+    ... on RangeBusy { code message retryAfter }
+    ... on PhoneLocked { code message }
+    ... on SmsDeliveryFailed { code message }
+  }
+}`,
+  VerifyLoginCode: `mutation VerifyLoginCode($phone: String!, $code: String!) {
+  verifyLoginCode(phone: $phone, code: $code) {
+    __typename
+    ... on SignedIn { accessToken expiresIn refreshToken }
+    ... on InvalidCode { code message attemptsLeft }
+    ... on InvalidPhoneNumber { code message }
+    ... on CountryNotAllowed { code message }
+    ... on CodeExpired { code message }
+    ... on TooManyAttempts { code message }
+    ... on PhoneLocked { code message }
+  }
+}`,
+  RefreshSession: `mutation RefreshSession($refreshToken: String!) {
+  refreshSession(refreshToken: $refreshToken) {
+    __typename
+    ... on SessionRefreshed { accessToken expiresIn refreshToken }
+    ... on InvalidRefreshToken { code message }
+    ... on RefreshTokenReused { code message }
+  }
+}`,
+  Logout: `mutation Logout($refreshToken: String!) {
+  logout(refreshToken: $refreshToken) { __typename }
+}`,
+  Home: `query Home { me { phone report { ${REPORT} } } }`,
+  Requests: `query Requests {
+  me { consentRequests { id status scopes purpose durationDays access reference createdAt expiresAt ${PARTNER} } }
+}`,
+  ApproveRequest: `mutation ApproveRequest($id: ID!, $scopes: [Scope!]) {
+  approveConsentRequest(id: $id, scopes: $scopes) {
+    __typename
+    ... on ConsentGranted { consent { id status } }
+    ... on ConsentRefused { code message }
+  }
+}`,
+  DenyRequest: `mutation DenyRequest($id: ID!) {
+  denyConsentRequest(id: $id) {
+    __typename
+    ... on ConsentRequestDenied { request { id status } }
+    ... on ConsentRefused { code message }
+  }
+}`,
+  Consents: `query Consents { me { consents { ${CONSENT} } } }`,
+  RevokeConsent: `mutation RevokeConsent($id: ID!) {
+  revokeConsent(id: $id) {
+    __typename
+    ... on ConsentRevoked { consent { id status } }
+    ... on ConsentRefused { code message }
+  }
+}`,
+  RenewConsent: `mutation RenewConsent($id: ID!) {
+  renewConsent(id: $id) {
+    __typename
+    ... on ConsentRenewed { consent { id status expiresAt } }
+    ... on ConsentRefused { code message }
+  }
+}`,
+  Activity: `query Activity($before: Int) {
+  me { accessLog(first: 100, before: $before) {
+    id occurredAt event purpose scopesAsked scopesReturned scopesDenied ${PARTNER}
+  } }
+}`,
+  Accounts: `query Accounts {
+  linkProviders { name kind displayName }
+  me { linkedAccounts { ${LINKED} } }
+}`,
+  StartLink: `mutation StartLink($provider: String!) {
+  startAccountLink(provider: $provider) {
+    __typename
+    ... on AccountLinkStarted { authorizationUrl linkedAccount { id status } }
+    ... on LinkRefused { code message }
+  }
+}`,
+  SyncAccount: `mutation SyncAccount($id: ID!) {
+  syncLinkedAccount(id: $id) {
+    __typename
+    ... on LinkedAccountSynced { linkedAccount { ${LINKED} } }
+    ... on LinkRefused { code message }
+  }
+}`,
+  UnlinkAccount: `mutation UnlinkAccount($id: ID!) {
+  unlinkAccount(id: $id) {
+    __typename
+    ... on AccountUnlinked { id }
+    ... on LinkRefused { code message }
+  }
+}`,
+};

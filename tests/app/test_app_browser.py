@@ -1,0 +1,566 @@
+"""The person's app in a real browser: Debian's chromium, driven by Playwright, against
+`scorelink serve` on loopback with the network cut to everything but the server.
+
+The journey of issue 16 as test persona A, by keyboard only: sign in, link an e-commerce
+account at the sandbox provider, see the grade and what would improve it, approve a request
+with one scope switched off, see the partner's read (made over HTTP) in Activity, revoke, see
+the next read refused. Then every screen in both languages at 360 px and 1280 px: axe-core
+finds no serious or critical violation, nothing is wider than the window, and a screenshot
+of each is kept under test-artifacts/app/. The faults test covers a refusal between loading
+and clicking, a network failure mid-approval, double submission and an ended session.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from graphql import build_schema, parse, validate
+from playwright.sync_api import BrowserContext, Locator, Page, Route, sync_playwright
+
+from live_server import REPOSITORY, LiveServer, run_cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPOSITORY / "test-artifacts" / "app"
+SANDBOX_CODE = "246810"
+PERSONA_A, PERSONA_B, PERSONA_C = "13800000001", "13800000002", "13800000003"
+# A partner with a long name in Chinese, and a long reference, to try the layout at 360 px.
+LONG_NAME = (
+    "深圳市前海微众银行股份有限公司个人消费信贷与汽车融资租赁业务部" + "\uff08华南区域中心\uff09"
+)
+LONG_REFERENCE = "申请编号 2026-11-30/SZ-FT/" + "0123456789" * 8
+SCREENS = {
+    "home": ("Your credit grade", "您的信用等级"),
+    "requests": ("Requests", "授权请求"),
+    "consents": ("Consents", "我的授权"),
+    "activity": ("Activity", "访问记录"),
+    "accounts": ("Linked accounts", "关联账户"),
+}
+WIDTHS = (360, 1280)
+READ = "query ($id: ID!) { partner { subject(id: $id) { grade score reasonCodes { code } } } }"
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI requires /usr/bin/chromium: run scripts/ensure-chromium")
+        pytest.skip("browser test skipped: /usr/bin/chromium is missing (scripts/ensure-chromium)")
+    return CHROMIUM
+
+
+@dataclass
+class Partner:
+    base: str
+    client_id: str
+    secret: str
+    name: str
+
+    def token(self) -> str:
+        response = httpx.post(
+            f"{self.base}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self.secret),
+        )
+        return str(response.json()["access_token"])
+
+    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {self.token()}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def ask(self, phone: str, scopes: str, purpose: str, reference: str | None = None) -> None:
+        body = self.graphql(
+            "mutation ($phone: String!, $reference: String) { requestConsent(phone: $phone, "
+            f"scopes: [{scopes}], purpose: {purpose}, reference: $reference) {{ __typename }} }}",
+            phone=f"+86{phone}",
+            reference=reference,
+        )
+        assert body["data"]["requestConsent"]["__typename"] == "ConsentRequested", body
+
+    def read_newest_subject(self) -> dict[str, Any]:
+        body = self.graphql("{ partner { grants(first: 1) { subjectId } } }")
+        [grant] = body["data"]["partner"]["grants"]
+        return self.graphql(READ, id=grant["subjectId"])
+
+
+@dataclass
+class Sandbox:
+    base: str
+    bank: Partner
+    rental: Partner
+
+
+def _register(base: str, database_url: str, partner_type: str, name: str) -> Partner:
+    done = run_cli(database_url, "partners", "create", "--type", partner_type, "--name", name)
+    assert done.returncode == 0, done.stderr
+    client_id = re.search(r"client id:\s+(\S+)", done.stdout)
+    secret = re.search(r"client secret:\s+(\S+)", done.stdout)
+    assert client_id, done.stdout
+    assert secret, done.stdout
+    return Partner(base, client_id.group(1), secret.group(1), name)
+
+
+@pytest.fixture
+def sandbox(
+    database_url: str, trained_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Sandbox]:
+    """A seeded sandbox served on loopback, with two partners that no seeded consent names."""
+    monkeypatch.setenv("SCORELINK_MODEL_DIR", str(trained_model_dir))
+    seeded = run_cli(database_url, "sandbox", "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    server = LiveServer(database_url, trained_model_dir, tmp_path / "server.log")
+    # The provider's pages and its redirects back are under the issuer's URL: this server's.
+    server.environ["SCORELINK_ISSUER"] = server.base_url
+    bank = _register(server.base_url, database_url, "BANK", "Journey Bank")
+    rental = _register(server.base_url, database_url, "RENTAL", LONG_NAME)
+    server.start()
+    try:
+        yield Sandbox(server.base_url, bank, rental)
+    finally:
+        server.kill()
+
+
+@dataclass
+class Browser:
+    """One page of the app, with the network cut to the server and every operation recorded."""
+
+    base: str
+    context: BrowserContext
+    page: Page
+    shots: Path
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    session: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def watch(self) -> None:
+        def only_the_server(route: Route) -> None:
+            if route.request.url.startswith(self.base + "/"):
+                route.continue_()
+            else:
+                self.outside.append(route.request.url)
+                route.abort()
+
+        self.context.route("**/*", only_the_server)
+        self.context.on("request", self._record)
+        self.page.on("response", self._remember_tokens)
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+        self.page.on(
+            "console",
+            lambda message: self.problems.append(message.text) if message.type == "error" else None,
+        )
+
+    def _record(self, request: Any) -> None:
+        if request.url == f"{self.base}/graphql" and request.method == "POST":
+            self.operations.append(orjson.loads(request.post_data))
+
+    def _remember_tokens(self, response: Any) -> None:
+        # The test plays the person's other devices with the tokens the app was given.
+        request = response.request
+        if request.url != f"{self.base}/graphql" or request.method != "POST":
+            return
+        if orjson.loads(request.post_data).get("operationName") == "VerifyLoginCode":
+            answer = response.json()["data"]["verifyLoginCode"]
+            if answer["__typename"] == "SignedIn":
+                self.session = {"access": answer["accessToken"], "refresh": answer["refreshToken"]}
+
+    def sent(self, operation: str) -> int:
+        return sum(1 for o in self.operations if o.get("operationName") == operation)
+
+    def focus_by_tab(self, target: Locator) -> None:
+        """Move the keyboard focus to `target` with Tab alone, as a keyboard user would."""
+        target.wait_for()
+        for _ in range(120):
+            if target.evaluate("element => element === document.activeElement"):
+                return
+            self.page.keyboard.press("Tab")
+        pytest.fail(f"Tab never reaches {target}")
+
+    def press(self, target: Locator, key: str = "Enter") -> None:
+        self.focus_by_tab(target)
+        self.page.keyboard.press(key)
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def go(self, screen: str, language: str = "en") -> None:
+        """Open a screen from the menu, by keyboard."""
+        titles = SCREENS[screen]
+        link = self.page.get_by_role("navigation").get_by_role(
+            "link", name=self._nav_name(screen, language), exact=True
+        )
+        if link.get_attribute("aria-current") == "page":
+            self.page.evaluate("() => { window.location.hash = '#/'; }")
+        self.press(link)
+        self.loaded(titles[0 if language == "en" else 1])
+
+    @staticmethod
+    def _nav_name(screen: str, language: str) -> str:
+        en = {
+            "home": "Home",
+            "requests": "Requests",
+            "consents": "Consents",
+            "activity": "Activity",
+            "accounts": "Linked accounts",
+        }
+        zh = {
+            "home": "首页",
+            "requests": "授权请求",
+            "consents": "我的授权",
+            "activity": "访问记录",
+            "accounts": "关联账户",
+        }
+        return (en if language == "en" else zh)[screen]
+
+    def loaded(self, title: str) -> None:
+        self.page.locator("h1#screen-title", has_text=title).wait_for()
+        self.page.locator("section[aria-busy]").wait_for(state="detached")
+
+    def sign_in(self, phone: str, *, open_app: bool = True) -> None:
+        if open_app:
+            self.page.goto(f"{self.base}/app/")
+        self.loaded("Sign in")
+        self.focus_by_tab(self.page.get_by_label("Mobile number"))
+        self.page.keyboard.type(phone)
+        self.page.keyboard.press("Enter")
+        code = self.page.get_by_label(re.compile("Code sent to"))
+        code.wait_for()
+        assert re.search(r"Send a new code in \d+ s", self.page.inner_text("main"))
+        code.focus()
+        self.page.keyboard.type(SANDBOX_CODE)
+        self.page.keyboard.press("Enter")
+        self.page.get_by_role("navigation").wait_for()
+
+    def check(self, name: str) -> None:
+        """axe-core on the screen as it is, the layout within the window, and a screenshot."""
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.add_script_tag(url=f"{self.base}/app/assets/vendor/axe-core/axe.min.js")
+        violations = self.page.evaluate(
+            """async () => (await axe.run(document)).violations.map(v => ({
+                id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+        )
+        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+        assert serious == [], (name, serious)
+        overflow = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name}: {overflow} px wider than the window"
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def alert(self) -> str:
+        alert = self.page.get_by_role("alert")
+        alert.wait_for()
+        return alert.inner_text()
+
+    def status_text(self) -> str:
+        notice = self.page.locator(".alert-info")
+        notice.wait_for()
+        return notice.inner_text()
+
+
+@pytest.fixture
+def browser(chromium: Path, sandbox: Sandbox, backend: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            context = launched.new_context(viewport={"width": 360, "height": 760}, locale="en-GB")
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            session = Browser(sandbox.base, context, page, ARTIFACTS / backend)
+            session.watch()
+            yield session
+        finally:
+            launched.close()
+    # Whatever the test did, the app sent nothing outside the committed schema, and nothing
+    # left the server.
+    schema = build_schema((REPOSITORY / "schema.graphql").read_text(encoding="utf-8"))
+    assert session.operations
+    for operation in session.operations:
+        assert validate(schema, parse(operation["query"])) == [], operation
+    assert session.outside == [], f"the app tried to leave the server: {session.outside}"
+
+
+def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    browser.page.goto(f"{sandbox.base}/app/")
+    browser.loaded("Sign in")
+    browser.check("signin-360-en")
+    browser.sign_in(PERSONA_A)
+    browser.loaded("Your credit grade")
+
+    # Link an e-commerce account at the sandbox provider: the seeded one goes first.
+    browser.go("accounts")
+    shop = page.get_by_role("article").filter(has_text="Sandbox Shop")
+    browser.press(shop.get_by_role("button", name="Unlink", exact=True))
+    browser.press(shop.get_by_role("button", name="Yes, unlink", exact=True))
+    assert "Sandbox Shop is unlinked" in browser.status_text()
+    browser.press(shop.get_by_role("button", name="Link", exact=True))
+    continue_link = page.get_by_role("link", name=re.compile("Continue at Sandbox Shop"))
+    with page.expect_popup() as opened:
+        browser.press(continue_link)
+    provider = opened.value
+    provider.get_by_label(re.compile("Grade C")).check()
+    provider.get_by_role("button", name="Allow").click()
+    provider.get_by_role("heading", name="Account linked").wait_for()
+    provider.close()
+    # The app sees the link complete by itself and shows the new grade.
+    page.locator(".alert-info", has_text="Sandbox Shop is linked. Your grade is now").wait_for()
+    assert shop.get_by_text("Linked", exact=True).is_visible()
+    browser.press(shop.get_by_role("button", name="Sync now", exact=True))
+    assert "Sandbox Shop is synced." in browser.status_text()
+
+    # The grade and what would improve it, as the API reports them.
+    browser.go("home")
+    report = _person(browser, "{ me { report { grade score improvements { text pointsGain } } } }")
+    report = report["me"]["report"]
+    assert report["improvements"], "grade C from the sandbox shop leaves room to improve"
+    shown = page.locator(".improvements li").all_inner_texts()
+    assert shown == [f"+{i['pointsGain']} points {i['text']}" for i in report["improvements"]]
+    assert page.locator(".grade [aria-hidden]").inner_text() == report["grade"]
+    assert f"{report['score']} (from 300 to 850)" in page.inner_text("main")
+
+    # A request, approved with one scope switched off.
+    sandbox.bank.ask(PERSONA_A, "GRADE, SCORE, REASON_CODES", "CREDIT_APPLICATION")
+    sandbox.rental.ask(PERSONA_A, "GRADE, IDENTITY", "RENTAL_APPLICATION", LONG_REFERENCE)
+    browser.go("requests")
+    request = page.get_by_role("article").filter(has_text="Journey Bank")
+    toggles = request.get_by_role("checkbox")
+    assert toggles.count() == 3  # exactly the scopes asked: a bank asked within its ceiling
+    browser.press(request.get_by_role("checkbox", name="Reasons"), "Space")
+    browser.press(request.get_by_role("button", name="Approve 2 of 3", exact=True))
+    assert "You approved Journey Bank's request." in browser.status_text()
+
+    # The partner reads over HTTP: what was approved, and not the scope switched off.
+    read = sandbox.bank.read_newest_subject()
+    subject = read["data"]["partner"]["subject"]
+    assert subject["grade"] == report["grade"]
+    assert subject["score"] == report["score"]
+    assert subject["reasonCodes"] is None
+    assert [e["extensions"]["code"] for e in read["errors"]] == ["CONSENT_REQUIRED"]
+
+    browser.go("activity")
+    log = page.locator("ol.log li").first
+    log.filter(
+        has_text="Journey Bank read your grade and score for a credit application."
+    ).wait_for()
+    browser.focus_by_tab(page.get_by_label("Show"))
+    page.get_by_label("Show").select_option(label="Journey Bank")
+    assert all("Journey Bank" in line for line in page.locator("ol.log li").all_inner_texts())
+    summary = page.get_by_role("row").filter(has_text="Journey Bank").inner_text()
+    assert re.match(r"Journey Bank\s+1\s+0\s+", summary), summary
+
+    # Revoke, after confirming; the partner's next read is refused.
+    browser.go("consents")
+    consent = page.get_by_role("article").filter(has_text="Journey Bank")
+    browser.press(consent.get_by_role("button", name="Revoke", exact=True))
+    browser.press(consent.get_by_role("button", name="Yes, revoke", exact=True))
+    assert "Journey Bank can no longer read your data." in browser.status_text()
+    refused = sandbox.bank.read_newest_subject()
+    assert refused["data"]["partner"]["subject"]["grade"] is None
+    codes = {e["path"][-1]: e["extensions"]["code"] for e in refused["errors"]}
+    assert codes == {
+        "grade": "CONSENT_REVOKED",
+        "score": "CONSENT_REVOKED",
+        "reasonCodes": "CONSENT_REQUIRED",  # switched off at approval: never granted
+    }
+    browser.go("activity")
+    browser.press(browser.button("Refresh"))
+    page.locator("ol.log li").first.filter(
+        has_text="Journey Bank tried to read your grade, score and reasons and was refused."
+    ).wait_for()
+
+    # Every screen, both languages, both widths.
+    for language in ("en", "zh-Hans"):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for screen in SCREENS:
+                browser.go(screen, language)
+                browser.check(f"{screen}-{width}-{language}")
+        if language == "en":
+            browser.press(browser.button("中文"))
+            browser.loaded(SCREENS["accounts"][1])
+    browser.go("requests", "zh-Hans")
+    assert LONG_NAME in page.inner_text("main")  # checked above at 360 px: within the window
+    # The choice of language is remembered; the session (in memory only) is not.
+    page.reload()
+    browser.loaded("登录")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        browser.check(f"signin-{width}-zh-Hans")
+    assert browser.problems == []
+
+
+def _person(browser: Browser, query: str, **variables: Any) -> dict[str, Any]:
+    """The API as the person, with the token the app was given (what another client sees)."""
+    response = httpx.post(
+        f"{browser.base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {browser.session['access']}"},
+    )
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    return body["data"]  # type: ignore[no-any-return]
+
+
+def test_faults_are_told_in_words_and_nothing_is_sent_twice(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    # A wrong code: the refusal in words, with the tries the API says are left.
+    page.goto(f"{sandbox.base}/app/")
+    browser.loaded("Sign in")
+    # The country picker builds the international number; a bad one is refused in words.
+    page.get_by_label("Country or region").select_option(label="Hong Kong (+852)")
+    page.get_by_label("Mobile number").fill("123")
+    browser.press(browser.button("Text me a code"))
+    assert "That is not a valid mobile number." in browser.alert()
+    assert browser.operations[-1]["variables"] == {"phone": "+852123"}
+    page.get_by_label("Mobile number").fill("9123 4567")
+    browser.press(browser.button("Text me a code"))
+    page.get_by_label("Code sent to +85291234567").wait_for()
+    browser.press(browser.button("Use another number"))
+    page.get_by_label("Country or region").select_option(label="Mainland China (+86)")
+    page.get_by_label("Mobile number").fill(PERSONA_B)
+    browser.press(browser.button("Text me a code"))
+    page.get_by_label(re.compile("Code sent to")).fill("000000")
+    page.keyboard.press("Enter")
+    assert "That code is not right. Tries left for this code: 4." in browser.alert()
+    assert "Tries left for this code: 4" in page.inner_text("#signin-tries")
+    browser.check("signin-wrong-code-360-en")
+    page.get_by_label(re.compile("Code sent to")).fill(SANDBOX_CODE)
+    page.keyboard.press("Enter")
+    browser.loaded("Your credit grade")
+
+    sandbox.bank.ask(PERSONA_B, "GRADE", "CREDIT_APPLICATION")
+    sandbox.bank.ask(PERSONA_B, "GRADE, SCORE", "ACCOUNT_MANAGEMENT")
+    browser.go("requests")
+    older, newer = (
+        page.get_by_role("article").filter(has_text="Journey Bank").filter(has_text=text)
+        for text in ("decide on a loan", "manage a credit account")
+    )
+
+    # Answered elsewhere between loading and clicking: the API's refusal, in words.
+    requests = _person(browser, "{ me { consentRequests { id purpose } } }")
+    [first] = [r for r in requests["me"]["consentRequests"] if r["purpose"] == "CREDIT_APPLICATION"]
+    denied = _person(
+        browser,
+        "mutation ($id: ID!) { denyConsentRequest(id: $id) { __typename } }",
+        id=first["id"],
+    )
+    assert denied["denyConsentRequest"]["__typename"] == "ConsentRequestDenied"
+    browser.press(older.get_by_role("button", name="Approve all", exact=True))
+    assert "This request has already been answered." in browser.alert()
+    older.wait_for(state="detached")  # the list was loaded again: it is no longer pending
+
+    # The network fails mid-approval: a clear message and a retry; a double click sends once.
+    cut = {"done": False}
+
+    def fail_once(route: Route) -> None:
+        body = orjson.loads(route.request.post_data or b"{}")
+        if body.get("operationName") == "ApproveRequest" and not cut["done"]:
+            cut["done"] = True
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(f"{sandbox.base}/graphql", fail_once)
+    newer.get_by_role("button", name="Approve all", exact=True).dblclick()
+    assert "could not be reached" in browser.alert()
+    assert browser.sent("ApproveRequest") == 2  # the denied one above, and this one once
+    browser.check("requests-network-failure-360-en")
+    browser.press(browser.button("Try again"))
+    assert "You approved Journey Bank's request." in browser.status_text()
+    assert browser.sent("ApproveRequest") == 3
+    consents = _person(browser, "{ me { consents { status partner { name } } } }")
+    active = [
+        c
+        for c in consents["me"]["consents"]
+        if c["partner"]["name"] == "Journey Bank" and c["status"] == "ACTIVE"
+    ]
+    assert len(active) == 1
+
+    # Renewing the consent just given.
+    browser.go("consents")
+    consent = page.get_by_role("article").filter(has_text="Journey Bank")
+    browser.press(consent.get_by_role("button", name="Renew", exact=True))
+    assert "Journey Bank's access now ends on" in browser.status_text()
+
+    # The session ends elsewhere: back to sign-in, and back to the same screen after it.
+    ended = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={
+            "query": "mutation ($t: String!) { logout(refreshToken: $t) { __typename } }",
+            "variables": {"t": browser.session["refresh"]},
+        },
+    )
+    assert ended.json()["data"]["logout"]["__typename"] == "LoggedOut"
+    browser.go("activity")
+    browser.loaded("Sign in")
+    assert "Your session has ended." in page.inner_text("main")
+    assert page.url.endswith("#/activity")
+    browser.check("signin-session-ended-360-en")
+    browser.sign_in(PERSONA_C, open_app=False)
+    browser.loaded("Activity")
+    assert page.url.endswith("#/activity")
+    # The browser's own notes of the cut request and of the refused token, nothing else.
+    assert set(browser.problems) == {
+        "Failed to load resource: net::ERR_INTERNET_DISCONNECTED",
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
+    }
+
+
+def test_the_app_refreshes_its_session_before_the_access_token_ends(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    page.clock.install()  # the page's clock, moved on below; the server's runs as ever
+    browser.sign_in("13800000004")
+    browser.loaded("Your credit grade")
+    assert browser.sent("RefreshSession") == 0
+    page.clock.fast_forward("16:00")  # past the person's 15-minute access token
+    browser.go("consents")
+    browser.go("activity")
+    assert browser.sent("RefreshSession") == 1  # once, then the new token serves both screens
+    [refreshed] = [o for o in browser.operations if o["operationName"] == "RefreshSession"]
+    assert refreshed["variables"] == {"refreshToken": browser.session["refresh"]}
+    browser.press(browser.button("Sign out"))
+    browser.loaded("Sign in")
+    assert "You have signed out." in page.inner_text("main")
+    logged_out = [o for o in browser.operations if o["operationName"] == "Logout"]
+    assert len(logged_out) == 1
+    rotated = logged_out[0]["variables"]["refreshToken"]
+    assert rotated != browser.session["refresh"]
+    # Signing out ended the session on the server, not only on this page.
+    again = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={
+            "query": "mutation ($t: String!) { refreshSession(refreshToken: $t) { __typename } }",
+            "variables": {"t": rotated},
+        },
+    )
+    assert again.json()["data"]["refreshSession"]["__typename"] == "InvalidRefreshToken"
+    assert browser.problems == []
