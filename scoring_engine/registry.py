@@ -30,6 +30,7 @@ import orjson
 from scoring_engine.evaluation import Measures, measure
 from scoring_engine.model import MODELS, LoadedModel, ModelConfig, Serving
 from scoring_engine.monitoring import Baseline
+from scoring_engine.progress import Progress, StageLines, silent
 from scoring_engine.scorecard import Scorecard, ScorecardError, sha256
 from scoring_engine.synthetic import DEFAULT_SEED
 from scoring_engine.tabular import TrainingTable, read_evaluation_csv
@@ -67,14 +68,21 @@ def train_version(
     seed: int = DEFAULT_SEED,
     promote: bool = False,
     clock: Callable[[], datetime] = _utc_now,
+    *,
+    baselines: bool = True,
+    progress: Progress = silent,
 ) -> str:
     """Train on ``table`` (default: the synthetic population from ``seed``) and store the
-    result as a new version; returns its name."""
+    result as a new version; returns its name. ``baselines=False`` skips measuring the
+    baselines (and so can never promote the challenger); ``progress`` hears of each stage."""
     from scoring_engine.training import synthetic_table, train
     from scoring_engine.training_report import write_report
 
     started = time.perf_counter()
-    trained = train(table if table is not None else synthetic_table(seed), seed)
+    if table is None:
+        progress("generating the synthetic population")
+        table = synthetic_table(seed)
+    trained = train(table, seed, baselines=baselines, progress=progress)
     created = clock()
     scorecard_json = trained.scorecard.to_json(trained.table.categories)
     versions = Path(root) / VERSIONS
@@ -104,6 +112,7 @@ def train_version(
         )
         _write_json(staging / MODEL_JSON, config.to_mapping())
         _write_json(staging / BASELINE_JSON, trained.baseline.to_mapping())
+        progress("writing metrics.json, MODEL_CARD.md and plots")
         write_report(staging, trained, config, time.perf_counter() - started)
         staging.rename(versions / version)
     except BaseException:
@@ -212,14 +221,21 @@ def load_promoted(root: Path) -> LoadedModel:
     return load_version(root, version)
 
 
-def ensure_model(root: Path) -> LoadedModel:
+def ensure_model(root: Path, progress: Progress | None = None) -> LoadedModel:
     """The promoted model; trains and promotes the default synthetic model first if there is
-    none. Safe when several server processes start at once: one trains, the others wait."""
+    none. Safe when several server processes start at once: one trains, the others wait.
+
+    This first training is the sandbox's quick start: it skips the baselines (about half the
+    time; `scorelink model train` measures them) and shows each stage on stderr unless given
+    another ``progress``, so a first `make run` does not sit silent.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root / ".lock"):
         if promoted_version(root) is None:
-            train_version(root, promote=True)
+            lines = StageLines(prefix="training the sandbox model (first start only) ")
+            train_version(root, promote=True, baselines=False, progress=progress or lines)
+            lines.finish()
     return load_promoted(root)
 
 

@@ -52,6 +52,8 @@ class TrainingTable:
     monotonic: tuple[int, ...] = ()
     applies_if: dict[str, str] = field(default_factory=dict)
     description: dict[str, Any] = field(default_factory=dict)
+    protected: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Protected columns (group label per row): never features, only the fairness report."""
 
     @property
     def categorical(self) -> tuple[bool, ...]:

@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoring_engine.evaluation import Measures
-from scoring_engine.model import LoadedModel, Serving
+from scoring_engine.evaluation import COLUMNS, comparison_rows
+from scoring_engine.model import LoadedModel
 from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
+from scoring_engine.progress import StageLines
 from scoring_engine.registry import (
     RegistryError,
     evaluate_version,
@@ -90,22 +91,36 @@ def train_command(args: argparse.Namespace) -> int:
     csv_options = (args.data, args.target, args.bad)
     if any(option is not None for option in csv_options) and None in csv_options:
         return _fail("--data, --target and --bad go together")
+    progress = StageLines(prefix="training ")
     try:
         table = None if args.data is None else read_training_csv(args.data, args.target, args.bad)
-        version = train_version(model_root(), table, seed=args.seed)
+        version = train_version(model_root(), table, seed=args.seed, progress=progress)
         if args.promote:
             promote_version(model_root(), version)
     except (TabularError, TrainingError, RegistryError) as error:
+        progress.finish()
         return _fail(str(error))
+    progress.finish()
     metrics = version_metrics(model_root(), version)
     model = load_version(model_root(), version)
     print(f"trained {version} in {metrics['training_seconds']} s")
-    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _metric_rows(metrics["models"])))
+    folds = metrics["folds"]
+    print(
+        f"\n{folds['count']}-fold stratified cross-validation, the same folds for every model "
+        f"({', '.join(map(str, folds['rows_per_fold']))} rows); fold mean ± fold std:"
+    )
+    # metrics.json sorts its keys; the table keeps the report's order, models then baselines.
+    order = ["champion", "challenger", *metrics["baselines"]]
+    print(_table(["model", *COLUMNS], comparison_rows({n: metrics["models"][n] for n in order})))
     print(f"\ncalibration by grade ({model.config.serving}, 5-fold out of fold):")
     print(_grade_table(metrics["models"][model.config.serving]["calibration_by_grade"]))
+    for warning in metrics["warnings"]:
+        print(f"\nwarning: {warning}")
     print("\npromotion rule:")
     for reason in model.config.promotion_reasons:
         print(f"  {reason}")
+    if model.config.serving == "champion":
+        print("challenger refused: it does not meet every condition above (not met)")
     print(f"serving: {model.config.serving}{'; promoted' if args.promote else ''}")
     return EXIT_OK
 
@@ -146,7 +161,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
         measures = evaluate_version(model_root(), args.version, args.data, args.target, args.bad)
     except (TabularError, RegistryError) as error:
         return _fail(str(error))
-    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _measure_rows(measures)))
+    print(
+        _table(
+            ["model", *COLUMNS], comparison_rows({n: m.to_mapping() for n, m in measures.items()})
+        )
+    )
     for name, m in measures.items():
         print(f"\ncalibration by grade ({name}):")
         print(_grade_table([g.__dict__ for g in m.grades]))
@@ -180,17 +199,6 @@ def format_monitoring(report: MonitoringReport) -> str:
     return _table(
         ["measure", "PSI", "flag"], [[s.name, f"{s.psi:.4f}", s.flag.value] for s in lines]
     )
-
-
-def _metric_rows(models: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
-    return [
-        [name, *(f"{m[key]:.4f}" for key in ("auc", "ks", "gini")), f"{m['brier']:.5f}"]
-        for name, m in models.items()
-    ]
-
-
-def _measure_rows(measures: Mapping[Serving, Measures]) -> list[list[str]]:
-    return _metric_rows({name: m.to_mapping() for name, m in measures.items()})
 
 
 def _grade_table(grades: Sequence[Mapping[str, Any]]) -> str:
