@@ -45,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument("--data", type=Path, help="CSV file (default: synthetic population)")
     train.add_argument("--target", help="outcome column of the CSV")
     train.add_argument("--bad", help="value of the outcome column that means default")
+    train.add_argument(
+        "--protected",
+        default="",
+        metavar="COL[,COL]",
+        help="protected columns of the CSV: never features, reported on in the fairness report "
+        "(the synthetic population reports its own age_band)",
+    )
     train.add_argument("--seed", type=int, default=DEFAULT_SEED)
     train.add_argument("--promote", action="store_true", help="serve it once trained")
     train.set_defaults(func=train_command)
@@ -91,9 +98,18 @@ def train_command(args: argparse.Namespace) -> int:
     csv_options = (args.data, args.target, args.bad)
     if any(option is not None for option in csv_options) and None in csv_options:
         return _fail("--data, --target and --bad go together")
+    protected = tuple(name.strip() for name in args.protected.split(",") if name.strip())
+    if protected and args.data is None:
+        return _fail(
+            "--protected names columns of --data; the synthetic population reports its own age_band"
+        )
     progress = StageLines(prefix="training ")
     try:
-        table = None if args.data is None else read_training_csv(args.data, args.target, args.bad)
+        table = (
+            None
+            if args.data is None
+            else read_training_csv(args.data, args.target, args.bad, protected)
+        )
         version = train_version(model_root(), table, seed=args.seed, progress=progress)
         if args.promote:
             promote_version(model_root(), version)
@@ -104,6 +120,12 @@ def train_command(args: argparse.Namespace) -> int:
     metrics = version_metrics(model_root(), version)
     model = load_version(model_root(), version)
     print(f"trained {version} in {metrics['training_seconds']} s")
+    data = metrics["trained_on"]
+    if data.get("source") == "csv":
+        separator = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}[data["separator"]]
+        print(f"read {data['rows']} rows ({separator}-separated); bad rate {data['bad_rate']:.2%}")
+        for name, why in data["left_out"].items():
+            print(f"  column {name!r} left out: {why}")
     folds = metrics["folds"]
     print(
         f"\n{folds['count']}-fold stratified cross-validation, the same folds for every model "

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -15,33 +14,11 @@ from scoring_engine.metrics import auc
 from scoring_engine.registry import list_versions
 from scoring_engine.tabular import read_training_csv
 from scoring_engine.training import train
+from scoring_tables import write_loans
 from server.model_commands import EXIT_OK, register, train_command
 
 FIVE_MODELS = ("champion", "challenger", "logistic_one_hot", "random_forest", "gradient_boosting")
 METRIC_HEADINGS = ("AUC", "KS", "Gini", "Brier", "log loss")
-
-
-def write_loans(path: Path, rows: int = 1_000, seed: int = 4) -> None:
-    """Loans whose default depends on income, utilisation and region, with blanks."""
-    rng = np.random.default_rng(seed)
-    income = rng.lognormal(8.5, 0.5, rows)
-    utilisation = rng.beta(2, 3, rows)
-    region = rng.choice(["north", "south", "east", "west"], rows)
-    log_odds = (
-        -2.0
-        - 1.0 * (np.log(income) - 8.5)
-        + 2.0 * utilisation
-        + np.where(region == "south", 0.7, 0)
-    )
-    bad = rng.random(rows) < 1 / (1 + np.exp(-log_odds))
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["income", "utilisation", "region", "status"])
-        for i in range(rows):
-            shown_income = "" if i % 23 == 0 else f"{income[i]:.2f}"
-            writer.writerow(
-                [shown_income, f"{utilisation[i]:.3f}", region[i], "bad" if bad[i] else "good"]
-            )
 
 
 def _parse(*argv: str) -> argparse.Namespace:
