@@ -19,6 +19,7 @@ from scoring_engine import metrics
 from scoring_engine.baselines import BASELINES, baseline_estimator
 from scoring_engine.challenger import Challenger, fit_calibrated_trees, fit_challenger
 from scoring_engine.evaluation import Measures, fold_measures, measure
+from scoring_engine.fairness import FairnessReport, fairness_report
 from scoring_engine.features import APPLIES_IF, FEATURE_NAMES, RISK_DIRECTION, feature_matrix
 from scoring_engine.model import MODELS, Serving
 from scoring_engine.monitoring import Baseline, baseline_of
@@ -82,6 +83,7 @@ class TrainedModels:
     fold_of_row: NDArray[np.intp]
     decision: PromotionDecision
     warnings: tuple[str, ...]
+    fairness: tuple[FairnessReport, ...]
     baseline: Baseline
     scaling: Scaling
     cutoffs: GradeCutoffs
@@ -159,6 +161,10 @@ def _train(
         baselines={name: _evidence(measures[name]) for name in names if name not in MODELS},
     )
     serving: Serving = decision.serving
+    fairness = tuple(
+        fairness_report(column, labels, table.bad, out_of_fold[serving], cutoffs)
+        for column, labels in table.protected.items()
+    )
     if serving == "challenger":
         serving_pd = challenger.default_probability(table.x)
     else:
@@ -172,6 +178,7 @@ def _train(
         fold_of_row=fold_of_row,
         decision=decision,
         warnings=warnings,
+        fairness=fairness,
         baseline=baseline_of(scaling.score(serving_pd), table.x, scorecard),
         scaling=scaling,
         cutoffs=cutoffs,

@@ -16,6 +16,7 @@ import orjson
 from numpy.typing import NDArray
 
 from scoring_engine.evaluation import COLUMNS, Measures, comparison_rows
+from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
 from scoring_engine.model import MODELS, ModelConfig
 from scoring_engine.registry import CALIBRATION_PNG, METRICS_JSON, MODEL_CARD, ROC_PNG
 from scoring_engine.training import TrainedModels
@@ -42,6 +43,7 @@ def metrics_document(trained: TrainedModels, config: ModelConfig, seconds: float
         "serving": trained.decision.serving,
         "promotion_reasons": list(trained.decision.reasons),
         "warnings": list(trained.warnings),
+        "fairness": [report.to_mapping() for report in trained.fairness],
         "grade_cutoffs": trained.cutoffs.to_mapping(),
         "scaling": trained.scaling.to_mapping(),
     }
@@ -150,6 +152,7 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
         + "\n".join(f"- {reason}" for reason in trained.decision.reasons),
         "## Warnings\n\n" + ("\n".join(f"- {w}" for w in trained.warnings) or "None."),
         "## Limitations\n\n" + "\n".join(limitations),
+        "## Fairness report\n\n" + _fairness_section(trained),
         "## Fairness statement\n\n"
         "No protected attribute (gender, ethnicity, religion, health, age) is a model input; "
         "the feature list above is asserted by the test suite. Account age measures how long "
@@ -157,6 +160,23 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
         "outcomes by age band should be reviewed on real data wherever ages are lawfully held.",
     ]
     return "\n\n".join(blocks) + "\n"
+
+
+def _fairness_section(trained: TrainedModels) -> str:
+    if not trained.fairness:
+        return "No protected column was given (`model train --protected COL[,COL]`)."
+    parts = [
+        f"Serving model ({trained.decision.serving}), out-of-fold PDs. Approval rate when "
+        "approving grades up to A, B or C, and in brackets the adverse impact ratio (the "
+        "group's rate over the best group's); `!` marks a ratio below the four-fifths rule."
+    ]
+    for report in trained.fairness:
+        document = report.to_mapping()
+        rows = [list(FAIRNESS_COLUMNS), ["---"] * len(FAIRNESS_COLUMNS), *fairness_rows(document)]
+        parts.append(f"### `{report.column}` (never a model input)")
+        parts.append("\n".join("| " + " | ".join(row) + " |" for row in rows))
+        parts.append("\n".join(f"- warning: {w}" for w in report.warnings) or "No warning.")
+    return "\n\n".join(parts)
 
 
 def _roc_plot(path: Path, trained: TrainedModels) -> None:

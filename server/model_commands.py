@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring_engine.evaluation import COLUMNS, comparison_rows
+from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
 from scoring_engine.model import LoadedModel
 from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
 from scoring_engine.progress import StageLines
@@ -138,6 +139,14 @@ def train_command(args: argparse.Namespace) -> int:
     print(_grade_table(metrics["models"][model.config.serving]["calibration_by_grade"]))
     for warning in metrics["warnings"]:
         print(f"\nwarning: {warning}")
+    for report in metrics["fairness"]:
+        print(
+            f"\nfairness by {report['column']} (not a model input; {model.config.serving}, "
+            "out of fold; approval rate when approving up to each grade, impact ratio):"
+        )
+        print(_table(list(FAIRNESS_COLUMNS), fairness_rows(report)))
+        for warning in report["warnings"]:
+            print(f"warning: {warning}")
     print("\npromotion rule:")
     for reason in model.config.promotion_reasons:
         print(f"  {reason}")

@@ -23,8 +23,8 @@ def write_loans(path: Path, rows: int = 1_000, seed: int = 4, delimiter: str = "
     utilisation = rng.beta(2, 3, rows)
     region = rng.choice(["north", "south", "east", "west"], rows)
     log_odds = (
-        -2.0
-        - 1.2 * (np.log(income) - 8.3)
+        -3.3
+        - 1.5 * (np.log(income) - 8.3)
         + 2.0 * utilisation
         + np.where(region == "south", 0.7, 0.0)
     )
