@@ -45,9 +45,10 @@ class TrainingError(ValueError):
     """The table cannot train a model (too few rows or outcomes per fold)."""
 
 
-def synthetic_table(seed: int = DEFAULT_SEED, people: int = DEFAULT_PEOPLE) -> TrainingTable:
+def synthetic_table(seed: int = DEFAULT_SEED, people: int | None = None) -> TrainingTable:
     """The default training table: scorable people of a synthetic population, with its
     documented protected group (age band) held out of the features for the fairness report."""
+    people = people or DEFAULT_PEOPLE
     population = generate(people, seed)
     scorable = population.take(population.sufficient)
     return TrainingTable(
