@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from scoring_engine.binning import Kind
 from scoring_engine.features import APPLIES_IF, FEATURE_NAMES, RISK_DIRECTION
+from scoring_engine.markets import country_of_phone
 
 Array = NDArray[np.float64]
 
@@ -332,9 +333,22 @@ def _encode(cells: list[str], levels: tuple[str, ...]) -> Array:
     )
 
 
-def read_recent_scores(path: Path, features: Sequence[str]) -> tuple[Array, Array | None]:
-    """Recent scores, and their feature rows (n, F) when the file has every model feature,
-    from a JSON list of objects (``.json``) or a CSV file with a ``score`` column."""
+@dataclass(frozen=True)
+class RecentScores:
+    """Recent scores for monitoring, with what the file had beside them: feature rows (n, F),
+    each person's country (from ``country`` or the ``phone`` number's region) and, where
+    known, whether they defaulted (``defaulted`` 1/0, blank when not yet known)."""
+
+    scores: Array
+    features: Array | None = None
+    countries: tuple[str, ...] | None = None
+    defaulted: tuple[bool | None, ...] | None = None
+
+
+def read_recent_scores(path: Path, features: Sequence[str]) -> RecentScores:
+    """Recent scores from a JSON list of objects (``.json``) or a CSV file with a ``score``
+    column, and whichever of the model's features, ``country``/``phone`` and ``defaulted``
+    it holds (see ``RecentScores``)."""
     text = _read_text(path)
     if path.suffix.lower() == ".json":
         try:
@@ -357,7 +371,25 @@ def read_recent_scores(path: Path, features: Sequence[str]) -> tuple[Array, Arra
         )
     except (TypeError, ValueError) as error:
         raise TabularError(f"{path}: a score or feature is not a number ({error})") from error
-    return scores, rows
+    countries = None
+    if "country" in records[0]:
+        countries = tuple(str(r.get("country") or "unknown").strip().upper() for r in records)
+    elif "phone" in records[0]:
+        countries = tuple(country_of_phone(str(r.get("phone") or "")) for r in records)
+    defaulted = None
+    if "defaulted" in records[0]:
+        defaulted = tuple(_outcome_flag(path, r.get("defaulted")) for r in records)
+    return RecentScores(scores, rows, countries, defaulted)
+
+
+def _outcome_flag(path: Path, value: object) -> bool | None:
+    if value is None or str(value).strip() == "":
+        return None
+    if str(value).strip() in {"1", "1.0", "true", "True"}:
+        return True
+    if str(value).strip() in {"0", "0.0", "false", "False"}:
+        return False
+    raise TabularError(f"{path}: defaulted must be 1, 0 or blank, not {value!r}")
 
 
 def _number(value: object) -> float:

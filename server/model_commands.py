@@ -16,6 +16,7 @@ from typing import Any
 
 from scoring_engine.evaluation import COLUMNS, comparison_rows
 from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
+from scoring_engine.markets import MarketLine, monitor_markets
 from scoring_engine.model import LoadedModel
 from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
 from scoring_engine.progress import StageLines
@@ -30,7 +31,12 @@ from scoring_engine.registry import (
     version_metrics,
 )
 from scoring_engine.synthetic import DEFAULT_SEED
-from scoring_engine.tabular import TabularError, read_recent_scores, read_training_csv
+from scoring_engine.tabular import (
+    RecentScores,
+    TabularError,
+    read_recent_scores,
+    read_training_csv,
+)
 
 EXIT_OK = 0
 EXIT_FLAGGED = 1
@@ -203,26 +209,38 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-RecentScores = Callable[[LoadedModel], tuple[Array, Array]]
+RecentScoresFeed = Callable[[LoadedModel], tuple[Array, Array]]
 
 
-def monitor_command(args: argparse.Namespace, recent: RecentScores | None = None) -> int:
-    """Compare recent scores with the baseline: from `--scores-file`, else from `recent`."""
+def monitor_command(args: argparse.Namespace, recent: RecentScoresFeed | None = None) -> int:
+    """Compare recent scores with the baseline, overall and per market (the person's country):
+    from `--scores-file`, else from `recent`."""
     if args.scores_file is None and recent is None:
         return _fail("pass --scores-file with recent scores")
     try:
         model = load_promoted(model_root())
         if args.scores_file is not None:
-            scores, features = read_recent_scores(args.scores_file, model.config.features)
+            found = read_recent_scores(args.scores_file, model.config.features)
         else:
             assert recent is not None  # noqa: S101 - checked above
-            scores, features = recent(model)
-        report = monitor(model.baseline, model.scorecard, scores, features)
+            found = RecentScores(*recent(model))
+        report = monitor(model.baseline, model.scorecard, found.scores, found.features)
+        markets = (
+            monitor_markets(
+                model.baseline, model.config.scaling, found.scores, found.countries, found.defaulted
+            )
+            if found.countries is not None
+            else ()
+        )
     except (RegistryError, TabularError, ValueError) as error:
         return _fail(str(error))
     print(f"model {model.version}; {report.population} recent scores")
     print(format_monitoring(report))
-    return EXIT_FLAGGED if report.worst is Stability.SHIFT else EXIT_OK
+    if markets:
+        print("\nby market (country of the phone number):")
+        print(format_markets(markets))
+    flags = [report.worst, *(line.worst for line in markets)]
+    return EXIT_FLAGGED if Stability.SHIFT in flags else EXIT_OK
 
 
 def format_monitoring(report: MonitoringReport) -> str:
@@ -230,6 +248,24 @@ def format_monitoring(report: MonitoringReport) -> str:
     return _table(
         ["measure", "PSI", "flag"], [[s.name, f"{s.psi:.4f}", s.flag.value] for s in lines]
     )
+
+
+def format_markets(markets: Sequence[MarketLine]) -> str:
+    rows = [
+        [
+            m.country,
+            str(m.population),
+            f"{m.psi:.4f}",
+            m.flag.value,
+            f"{m.mean_predicted_pd:.2%}",
+            "-" if m.observed_default_rate is None else f"{m.observed_default_rate:.2%}",
+            str(m.with_outcome),
+            "-" if m.calibration_flag is None else m.calibration_flag.value,
+        ]
+        for m in markets
+    ]
+    header = ["country", "scores", "PSI", "drift", "predicted PD", "observed", "outcomes"]
+    return _table([*header, "calibration"], rows)
 
 
 def _grade_table(grades: Sequence[Mapping[str, Any]]) -> str:
