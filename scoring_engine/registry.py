@@ -191,20 +191,32 @@ def load_version(root: Path, version: str) -> LoadedModel:
     except ScorecardError as error:
         raise RegistryError(f"version {version}: {error}") from error
     baseline = Baseline.from_mapping(orjson.loads((folder / BASELINE_JSON).read_bytes()))
-    challenger = load_challenger(root, version) if config.serving == "challenger" else None
+    challenger = (
+        _load_challenger(folder, config, scorecard) if config.serving == "challenger" else None
+    )
     return LoadedModel(config, scorecard, baseline, challenger)
 
 
 def load_challenger(root: Path, version: str) -> Challenger:
+    """A version's challenger, whichever model serves (with its scorecard, which it blends)."""
+    model = load_version(root, version)
+    if model.challenger is not None:
+        return model.challenger
+    return _load_challenger(_folder(root, version), model.config, model.scorecard)
+
+
+def _load_challenger(folder: Path, config: ModelConfig, scorecard: Scorecard) -> Challenger:
     from scoring_engine.challenger import Challenger
 
-    folder = _folder(root, version)
-    config = _config(folder)
     path = folder / CHALLENGER_SKOPS
     if sha256(path.read_bytes()) != config.challenger_sha256:
-        raise RegistryError(f"version {version}: challenger.skops does not match its sha256")
+        raise RegistryError(f"version {config.version}: challenger.skops does not match its sha256")
     return Challenger.load(
-        path, config.features, np.asarray(config.challenger_best_values), config.scaling
+        path,
+        scorecard,
+        config.features,
+        np.asarray(config.challenger_best_values),
+        config.scaling,
     )
 
 

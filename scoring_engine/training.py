@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from scoring_engine import metrics
 from scoring_engine.baselines import BASELINES, baseline_estimator
-from scoring_engine.challenger import Challenger, fit_calibrated_trees, fit_challenger
+from scoring_engine.challenger import Challenger, blended_probability, fit_blend, fit_challenger
 from scoring_engine.evaluation import Measures, fold_measures, measure
 from scoring_engine.fairness import FairnessReport, fairness_report
 from scoring_engine.features import APPLIES_IF, FEATURE_NAMES, RISK_DIRECTION, feature_matrix
@@ -134,9 +134,13 @@ def _train(
     for k, (fit_rows, test_rows) in enumerate(folds.split(table.x, table.bad)):
         fold_of_row[test_rows] = k
         x, bad, x_test = table.x[fit_rows], table.bad[fit_rows], table.x[test_rows]
+        card: Scorecard | None = None
         for name in names:
             progress(f"cross-validation fold {k + 1}/{FOLDS}: {name}")
-            pd = _fit_predict(name, table, x, bad, x_test, scaling, seed)
+            # Fitted once per fold: the champion, and a part of the challenger's blend.
+            if card is None:
+                card = _fit_scorecard(table, x, bad, scaling)
+            pd = _fit_predict(name, table, x, bad, x_test, card, seed)
             out_of_fold[name][test_rows] = pd
             per_fold[name].append(fold_measures(table.bad[test_rows], pd))
     measures = {
@@ -152,7 +156,14 @@ def _train(
     scorecard = _fit_scorecard(table, table.x, table.bad, scaling)
     progress("refitting the challenger on all rows")
     challenger = fit_challenger(
-        table.x, table.bad, table.features, table.monotonic, table.categorical, scaling, seed
+        table.x,
+        table.bad,
+        scorecard,
+        table.features,
+        table.monotonic,
+        table.categorical,
+        scaling,
+        seed,
     )
     progress("applying the promotion rule")
     decision = decide(
@@ -235,16 +246,16 @@ def _fit_predict(
     x: Array,
     bad: NDArray[np.bool_],
     x_test: Array,
-    scaling: Scaling,
+    card: Scorecard,
     seed: int,
 ) -> Array:
-    """Fit model ``name`` on one fold's training rows; its PDs for the fold's test rows."""
+    """Fit model ``name`` on one fold's training rows (``card`` is the fold's scorecard,
+    fitted once); its PDs for the fold's test rows."""
     if name == "champion":
-        card = _fit_scorecard(table, x, bad, scaling)
         return card.default_probability(card.contributions(x_test))
     if name == "challenger":
-        trees = fit_calibrated_trees(x, bad, table.monotonic, table.categorical, seed)
-        return np.asarray(trees.predict_proba(x_test)[:, 1], dtype=np.float64)
+        blend = fit_blend(x, bad, table.monotonic, table.categorical, seed)
+        return blended_probability(blend, card, x_test)
     estimator = baseline_estimator(name, table.categorical, len(bad), seed)
     estimator.fit(x, bad)
     return np.asarray(estimator.predict_proba(x_test)[:, 1], dtype=np.float64)

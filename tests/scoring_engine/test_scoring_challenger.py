@@ -35,12 +35,14 @@ def test_the_stored_challenger_loads_with_only_the_trusted_types(
     assert all(r.code.startswith("R") for row in reasons for r in row)
 
 
-def test_a_file_with_a_type_outside_the_list_is_refused(tmp_path: Path) -> None:
+def test_a_file_with_a_type_outside_the_list_is_refused(
+    tmp_path: Path, default_model: LoadedModel
+) -> None:
     path = tmp_path / "evil.skops"
     # A constructor call smuggled in as a function: exactly what an attacker would try.
     sio.dump(FunctionTransformer(Fraction), path)
     with pytest.raises(UntrustedTypesFoundException, match=r"fractions\.Fraction"):
-        Challenger.load(path, ("x",), np.zeros(1), Scaling())
+        Challenger.load(path, default_model.scorecard, ("x",), np.zeros(1), Scaling())
 
 
 # Baselines a good challenger beats by more than one fold std (0.004) on AUC and on Brier.
