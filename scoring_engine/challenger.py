@@ -46,7 +46,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
 _PARTS = 3  # the scorecard, the trees, the regression
 
 _CANDIDATES = 9  # quantiles tried per feature when looking for its best value
-_REFERENCE_ROWS = 2_000  # sample the best values are averaged over
+_REFERENCE_ROWS = 1_000  # sample the best values are averaged over
 
 
 class Challenger:

@@ -75,6 +75,7 @@ def train_version(
     """Train on ``table`` (default: the synthetic population from ``seed``) and store the
     result as a new version; returns its name. ``baselines=False`` skips measuring the
     baselines (and so can never promote the challenger); ``progress`` hears of each stage."""
+    progress("loading scikit-learn and matplotlib")
     from scoring_engine.training import synthetic_table, train
     from scoring_engine.training_report import write_report
 

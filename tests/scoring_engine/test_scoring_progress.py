@@ -69,7 +69,8 @@ def test_the_sandbox_first_training_is_not_silent(
     ensure_model(tmp_path / "models")
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("training the sandbox model (first start only) [")
-    assert err[0].endswith("generating the synthetic population")
+    assert err[0].endswith("loading scikit-learn and matplotlib")
+    assert err[1].endswith("generating the synthetic population")
     assert any(line.endswith("cross-validation fold 5/5: challenger") for line in err)
     assert not any("random_forest" in line for line in err), "the quick start skips baselines"
     assert err[-1].endswith("writing metrics.json, MODEL_CARD.md and plots")
