@@ -18,7 +18,7 @@ from scoring_engine.evaluation import COLUMNS, comparison_rows
 from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
 from scoring_engine.markets import MarketLine, monitor_markets
 from scoring_engine.model import LoadedModel
-from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
+from scoring_engine.monitoring import MonitoringReport, Stability, monitor
 from scoring_engine.progress import StageLines
 from scoring_engine.registry import (
     RegistryError,
@@ -209,7 +209,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-RecentScoresFeed = Callable[[LoadedModel], tuple[Array, Array]]
+RecentScoresFeed = Callable[[LoadedModel], RecentScores]
 
 
 def monitor_command(args: argparse.Namespace, recent: RecentScoresFeed | None = None) -> int:
@@ -223,7 +223,7 @@ def monitor_command(args: argparse.Namespace, recent: RecentScoresFeed | None = 
             found = read_recent_scores(args.scores_file, model.config.features)
         else:
             assert recent is not None  # noqa: S101 - checked above
-            found = RecentScores(*recent(model))
+            found = recent(model)
         report = monitor(model.baseline, model.scorecard, found.scores, found.features)
         markets = (
             monitor_markets(
