@@ -21,11 +21,13 @@ from bench import (
     bench_scale,
     bench_scoring,
     bench_statements,
+    bench_training,
 )
 
 SUMMARY = Path(__file__).parent / "results" / "summary.md"
 BENCHMARKS = {
     "scoring": bench_scoring,
+    "training": bench_training,
     "linking": bench_linking,
     "partner_read": bench_partner_read,
     "http_load": bench_http_load,

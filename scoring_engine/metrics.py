@@ -46,3 +46,11 @@ def ks(bad: NDArray[np.bool_], risk: Array) -> float:
 def brier(bad: NDArray[np.bool_], probability: Array) -> float:
     """Mean squared error of the probability against the 0/1 outcome."""
     return float(np.mean((probability - bad) ** 2))
+
+
+def log_loss(bad: NDArray[np.bool_], probability: Array) -> float:
+    """Mean negative log-likelihood of the outcomes, probabilities kept inside (0, 1) the way
+    scikit-learn does (machine epsilon) so a confident miss costs much but stays finite."""
+    eps = np.finfo(np.float64).eps
+    p = np.clip(probability, eps, 1.0 - eps)
+    return float(-np.mean(np.where(bad, np.log(p), np.log1p(-p))))

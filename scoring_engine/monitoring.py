@@ -85,6 +85,12 @@ def baseline_of(scores: NDArray[np.int64], x: Array, scorecard: Scorecard) -> Ba
     )
 
 
+def score_shares(baseline: Baseline, scores: Array) -> Array:
+    """Shares of ``scores`` in the baseline's score buckets."""
+    edges = np.asarray(baseline.score_edges)
+    return _shares(np.searchsorted(edges, scores, "right"), len(edges) + 1)
+
+
 def _shares(index: NDArray[np.intp], size: int) -> Array:
     counts = np.bincount(index, minlength=size).astype(np.float64)
     return counts / max(float(counts.sum()), 1.0)
@@ -132,9 +138,7 @@ def monitor(
     scores = np.asarray(scores, dtype=np.float64)
     if len(scores) == 0:
         raise ValueError("no recent scores to compare with the baseline")
-    edges = np.asarray(baseline.score_edges)
-    actual = _shares(np.searchsorted(edges, scores, "right"), len(edges) + 1)
-    score_psi = psi(np.asarray(baseline.score_shares), actual)
+    score_psi = psi(np.asarray(baseline.score_shares), score_shares(baseline, scores))
     lines = []
     if features is not None:
         recent = _characteristic_shares(features, scorecard)

@@ -26,38 +26,83 @@ MIN_POINTS_LOST = 0.5
 _MIN_POINTS_LOST_NEGATED = np.array(-MIN_POINTS_LOST)
 
 
+LANGUAGES: tuple[str, ...] = ("en", "zh-Hans", "zh-Hant")
+"""BCP 47 tags of the texts every code carries: English, Simplified Chinese (mainland),
+Traditional Chinese (Hong Kong, Macau, Taiwan)."""
+
+
 @dataclass(frozen=True)
 class ReasonCode:
     code: str
     text_en: str
     text_zh: str
+    """Simplified Chinese."""
+    text_zh_hant: str
+    """Traditional Chinese, in Hong Kong usage."""
+
+    def text(self, language: str) -> str:
+        """The text in one of ``LANGUAGES``."""
+        texts = {"en": self.text_en, "zh-Hans": self.text_zh, "zh-Hant": self.text_zh_hant}
+        if language not in texts:
+            raise KeyError(f"no reason texts in {language!r}; choose from {', '.join(LANGUAGES)}")
+        return texts[language]
 
 
-def _catalogue(*rows: tuple[str, str, str]) -> dict[str, ReasonCode]:
-    return {code: ReasonCode(code, en, zh) for code, en, zh in rows}
+def _catalogue(*rows: tuple[str, str, str, str]) -> dict[str, ReasonCode]:
+    return {code: ReasonCode(code, en, hans, hant) for code, en, hans, hant in rows}
 
 
 CATALOGUE: dict[str, ReasonCode] = _catalogue(
-    ("R01", "Social media account history is short", "社交媒体账户使用时间较短"),
-    ("R02", "Small social media audience", "社交媒体关注者较少"),
-    ("R03", "Balance of followers to accounts followed", "关注者与关注数的比例"),
-    ("R04", "Level of social media posting", "社交媒体发帖频率"),
-    ("R05", "Few months with social media activity", "社交媒体活跃月份较少"),
-    ("R06", "Social media account is not verified", "社交媒体账户未认证"),
-    ("R10", "Online shopping account history is short", "网购账户使用时间较短"),
-    ("R11", "Few online orders per month", "每月网购订单较少"),
-    ("R12", "Low monthly online spending", "每月网购消费较低"),
-    ("R13", "Monthly spending varies widely", "每月消费波动较大"),
-    ("R14", "Few months with online purchases", "有网购记录的月份较少"),
-    ("R15", "High share of returned orders", "退货比例较高"),
-    ("R16", "Instalments not always paid on time", "分期付款未能全部按时还款"),
-    ("R17", "Late instalment payments", "存在逾期分期付款"),
-    ("R18", "Number of delivery addresses", "收货地址数量"),
-    ("R19", "Frequent changes of delivery address", "收货地址变更频繁"),
-    ("R20", "No social media account linked", "未关联社交媒体账户"),
-    ("R21", "No online shopping account linked", "未关联网购账户"),
-    ("R22", "No instalment repayment history", "无分期还款记录"),
-    ("R23", "No online spending in the last 12 months", "近12个月无网购消费"),
+    (
+        "R01",
+        "Social media account history is short",
+        "社交媒体账户使用时间较短",
+        "社交媒體帳戶使用時間較短",
+    ),
+    ("R02", "Small social media audience", "社交媒体关注者较少", "社交媒體追蹤者較少"),
+    (
+        "R03",
+        "Balance of followers to accounts followed",
+        "关注者与关注数的比例",
+        "追蹤者與追蹤數的比例",
+    ),
+    ("R04", "Level of social media posting", "社交媒体发帖频率", "社交媒體發帖頻率"),
+    (
+        "R05",
+        "Few months with social media activity",
+        "社交媒体活跃月份较少",
+        "社交媒體活躍月份較少",
+    ),
+    ("R06", "Social media account is not verified", "社交媒体账户未认证", "社交媒體帳戶未經認證"),
+    (
+        "R10",
+        "Online shopping account history is short",
+        "网购账户使用时间较短",
+        "網購帳戶使用時間較短",
+    ),
+    ("R11", "Few online orders per month", "每月网购订单较少", "每月網購訂單較少"),
+    ("R12", "Low monthly online spending", "每月网购消费较低", "每月網購消費較低"),
+    ("R13", "Monthly spending varies widely", "每月消费波动较大", "每月消費波動較大"),
+    ("R14", "Few months with online purchases", "有网购记录的月份较少", "有網購紀錄的月份較少"),
+    ("R15", "High share of returned orders", "退货比例较高", "退貨比例較高"),
+    (
+        "R16",
+        "Instalments not always paid on time",
+        "分期付款未能全部按时还款",
+        "分期付款未能全部按時還款",
+    ),
+    ("R17", "Late instalment payments", "存在逾期分期付款", "有逾期分期付款"),
+    ("R18", "Number of delivery addresses", "收货地址数量", "送貨地址數目"),
+    ("R19", "Frequent changes of delivery address", "收货地址变更频繁", "送貨地址更改頻繁"),
+    ("R20", "No social media account linked", "未关联社交媒体账户", "未連結社交媒體帳戶"),
+    ("R21", "No online shopping account linked", "未关联网购账户", "未連結網購帳戶"),
+    ("R22", "No instalment repayment history", "无分期还款记录", "沒有分期還款紀錄"),
+    (
+        "R23",
+        "No online spending in the last 12 months",
+        "近12个月无网购消费",
+        "近12個月沒有網購消費",
+    ),
 )
 
 _FEATURE_CODE: dict[str, str] = {
@@ -95,8 +140,13 @@ def column_reason(column: str, missing: bool) -> ReasonCode:
     """Reason for a characteristic of a model trained on a table: not in the catalogue, so
     the code is derived from the column name and stays stable for that model."""
     if missing:
-        return ReasonCode(f"X:{column}:missing", f"No value for {column}", f"{column} 无数据")
-    return ReasonCode(f"X:{column}", f"Value of {column}", f"{column} 的取值")
+        return ReasonCode(
+            f"X:{column}:missing",
+            f"No value for {column}",
+            f"{column} 无数据",
+            f"{column} 沒有數據",
+        )
+    return ReasonCode(f"X:{column}", f"Value of {column}", f"{column} 的取值", f"{column} 的數值")
 
 
 class ReasonBook:

@@ -30,6 +30,7 @@ import orjson
 from scoring_engine.evaluation import Measures, measure
 from scoring_engine.model import MODELS, LoadedModel, ModelConfig, Serving
 from scoring_engine.monitoring import Baseline
+from scoring_engine.progress import Progress, StageLines, silent
 from scoring_engine.scorecard import Scorecard, ScorecardError, sha256
 from scoring_engine.synthetic import DEFAULT_SEED
 from scoring_engine.tabular import TrainingTable, read_evaluation_csv
@@ -67,14 +68,22 @@ def train_version(
     seed: int = DEFAULT_SEED,
     promote: bool = False,
     clock: Callable[[], datetime] = _utc_now,
+    *,
+    baselines: bool = True,
+    progress: Progress = silent,
 ) -> str:
     """Train on ``table`` (default: the synthetic population from ``seed``) and store the
-    result as a new version; returns its name."""
+    result as a new version; returns its name. ``baselines=False`` skips measuring the
+    baselines (and so can never promote the challenger); ``progress`` hears of each stage."""
+    progress("loading scikit-learn and matplotlib")
     from scoring_engine.training import synthetic_table, train
     from scoring_engine.training_report import write_report
 
     started = time.perf_counter()
-    trained = train(table if table is not None else synthetic_table(seed), seed)
+    if table is None:
+        progress("generating the synthetic population")
+        table = synthetic_table(seed)
+    trained = train(table, seed, baselines=baselines, progress=progress)
     created = clock()
     scorecard_json = trained.scorecard.to_json(trained.table.categories)
     versions = Path(root) / VERSIONS
@@ -104,6 +113,7 @@ def train_version(
         )
         _write_json(staging / MODEL_JSON, config.to_mapping())
         _write_json(staging / BASELINE_JSON, trained.baseline.to_mapping())
+        progress("writing metrics.json, MODEL_CARD.md and plots")
         write_report(staging, trained, config, time.perf_counter() - started)
         staging.rename(versions / version)
     except BaseException:
@@ -182,20 +192,32 @@ def load_version(root: Path, version: str) -> LoadedModel:
     except ScorecardError as error:
         raise RegistryError(f"version {version}: {error}") from error
     baseline = Baseline.from_mapping(orjson.loads((folder / BASELINE_JSON).read_bytes()))
-    challenger = load_challenger(root, version) if config.serving == "challenger" else None
+    challenger = (
+        _load_challenger(folder, config, scorecard) if config.serving == "challenger" else None
+    )
     return LoadedModel(config, scorecard, baseline, challenger)
 
 
 def load_challenger(root: Path, version: str) -> Challenger:
+    """A version's challenger, whichever model serves (with its scorecard, which it blends)."""
+    model = load_version(root, version)
+    if model.challenger is not None:
+        return model.challenger
+    return _load_challenger(_folder(root, version), model.config, model.scorecard)
+
+
+def _load_challenger(folder: Path, config: ModelConfig, scorecard: Scorecard) -> Challenger:
     from scoring_engine.challenger import Challenger
 
-    folder = _folder(root, version)
-    config = _config(folder)
     path = folder / CHALLENGER_SKOPS
     if sha256(path.read_bytes()) != config.challenger_sha256:
-        raise RegistryError(f"version {version}: challenger.skops does not match its sha256")
+        raise RegistryError(f"version {config.version}: challenger.skops does not match its sha256")
     return Challenger.load(
-        path, config.features, np.asarray(config.challenger_best_values), config.scaling
+        path,
+        scorecard,
+        config.features,
+        np.asarray(config.challenger_best_values),
+        config.scaling,
     )
 
 
@@ -212,14 +234,21 @@ def load_promoted(root: Path) -> LoadedModel:
     return load_version(root, version)
 
 
-def ensure_model(root: Path) -> LoadedModel:
+def ensure_model(root: Path, progress: Progress | None = None) -> LoadedModel:
     """The promoted model; trains and promotes the default synthetic model first if there is
-    none. Safe when several server processes start at once: one trains, the others wait."""
+    none. Safe when several server processes start at once: one trains, the others wait.
+
+    This first training is the sandbox's quick start: it skips the baselines (about half the
+    time; `scorelink model train` measures them) and shows each stage on stderr unless given
+    another ``progress``, so a first `make run` does not sit silent.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root / ".lock"):
         if promoted_version(root) is None:
-            train_version(root, promote=True)
+            lines = StageLines(prefix="training the sandbox model (first start only) ")
+            train_version(root, promote=True, baselines=False, progress=progress or lines)
+            lines.finish()
     return load_promoted(root)
 
 

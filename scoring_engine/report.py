@@ -51,7 +51,13 @@ class ScoreResult:
             "score": self.score,
             "default_probability": self.default_probability,
             "reasons": [
-                {"code": r.code, "text_en": r.text_en, "text_zh": r.text_zh} for r in self.reasons
+                {
+                    "code": r.code,
+                    "text_en": r.text_en,
+                    "text_zh": r.text_zh,
+                    "text_zh_hant": r.text_zh_hant,
+                }
+                for r in self.reasons
             ],
             "model_version": self.model_version,
             "input_hash": self.input_hash,

@@ -70,6 +70,11 @@ class Scaling:
         scores: NDArray[np.int64] = np.minimum(np.maximum(raw, minimum), maximum).astype(np.int64)
         return scores
 
+    def log_odds_of_score(self, scores: Array | NDArray[np.int64]) -> Array:
+        """Log-odds of default a score stands for (the inverse of ``score_of_log_odds``, to
+        the rounding and clipping of the score)."""
+        return np.asarray((self.offset - np.asarray(scores, dtype=np.float64)) / self.factor)
+
     @cached_property
     def _constants(self) -> tuple[Array, Array, Array, Array]:
         return (

@@ -16,6 +16,11 @@ The generative model, per person:
    recover the true PD from the records, and the AUC of the true PD (``oracle_auc``) is the
    ceiling a model is measured against.
 
+5. A protected attribute, the age band (``AGE_BANDS``), drawn after everything else: it is
+   never a feature, but older people have had their accounts longer, so a model that rewards
+   account history approves the young less often. It is the group column of the fairness
+   report of the default model, a disparity known by construction.
+
 Everything is drawn with one ``numpy.random.Generator`` seeded by the caller, in a fixed order,
 so a seed always yields the same population. 100,000 people take well under a second.
 """
@@ -49,6 +54,9 @@ SYNTHETIC_AS_OF = date(2025, 1, 1)
 
 _BASE_LOG_ODDS = -2.55
 
+AGE_BANDS: tuple[str, ...] = ("18-29", "30-44", "45+")
+_AGE_BAND_STARTS = np.array([0.0, 30.0, 45.0])
+
 
 @dataclass(frozen=True)
 class Population:
@@ -59,6 +67,8 @@ class Population:
     latent: Array
     true_pd: Array
     defaulted: NDArray[np.bool_]
+    age_band: NDArray[np.str_]
+    """Protected attribute for the fairness report; never a model input."""
 
     def __len__(self) -> int:
         return len(self.batch)
@@ -76,6 +86,7 @@ class Population:
             latent=self.latent[rows],
             true_pd=self.true_pd[rows],
             defaulted=self.defaulted[rows],
+            age_band=self.age_band[rows],
         )
 
     def applicant(self, row: int) -> ApplicantData:
@@ -184,7 +195,18 @@ def generate(n: int, seed: int, as_of: date = SYNTHETIC_AS_OF) -> Population:
     )
     true_pd = _sigmoid(_true_log_odds(feature_matrix(batch)))
     defaulted = rng.random(n) < true_pd
-    return Population(batch=batch, as_of=as_of, latent=z, true_pd=true_pd, defaulted=defaulted)
+    # Drawn last, so adding it left every earlier draw (and the default model) unchanged.
+    longest_history_months = np.nan_to_num(np.fmax(social_age, ecommerce_age)) / DAYS_PER_MONTH
+    age = 18.0 + 0.15 * longest_history_months + rng.gamma(2.0, 7.0, n)
+    age_band = np.asarray(AGE_BANDS)[np.searchsorted(_AGE_BAND_STARTS, age, side="right") - 1]
+    return Population(
+        batch=batch,
+        as_of=as_of,
+        latent=z,
+        true_pd=true_pd,
+        defaulted=defaulted,
+        age_band=age_band,
+    )
 
 
 def _true_log_odds(x: Array) -> Array:

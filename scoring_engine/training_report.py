@@ -15,8 +15,9 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from scoring_engine.evaluation import Measures
-from scoring_engine.model import MODELS, ModelConfig, Serving
+from scoring_engine.evaluation import COLUMNS, Measures, comparison_rows
+from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
+from scoring_engine.model import MODELS, ModelConfig
 from scoring_engine.registry import CALIBRATION_PNG, METRICS_JSON, MODEL_CARD, ROC_PNG
 from scoring_engine.training import TrainedModels
 
@@ -28,10 +29,21 @@ def metrics_document(trained: TrainedModels, config: ModelConfig, seconds: float
         "version": config.version,
         "trained_on": trained.table.description,
         "training_seconds": round(seconds, 2),
-        "folds": 5,
-        "models": {name: trained.measures[name].to_mapping() for name in MODELS},
+        "folds": {
+            "count": int(trained.fold_of_row.max()) + 1,
+            "stratified": True,
+            "seed": trained.seed,
+            "rows_per_fold": np.bincount(trained.fold_of_row).tolist(),
+            "bads_per_fold": np.bincount(trained.fold_of_row, weights=trained.table.bad)
+            .astype(int)
+            .tolist(),
+        },
+        "models": {name: m.to_mapping() for name, m in trained.measures.items()},
+        "baselines": list(trained.baselines),
         "serving": trained.decision.serving,
         "promotion_reasons": list(trained.decision.reasons),
+        "warnings": list(trained.warnings),
+        "fairness": [report.to_mapping() for report in trained.fairness],
         "grade_cutoffs": trained.cutoffs.to_mapping(),
         "scaling": trained.scaling.to_mapping(),
     }
@@ -49,15 +61,14 @@ def write_report(
     _calibration_plot(directory / CALIBRATION_PNG, trained)
 
 
-def measures_table(measures: Mapping[Serving, Measures]) -> list[str]:
-    """Markdown rows comparing models; also printed by the command line."""
-    lines = ["| model | AUC | KS | Gini | Brier | fold AUC range |", "|---|---|---|---|---|---|"]
-    for name, m in measures.items():
-        low, high = (min(m.fold_auc), max(m.fold_auc)) if m.fold_auc else (m.auc, m.auc)
-        lines.append(
-            f"| {name} | {m.auc:.4f} | {m.ks:.4f} | {m.gini:.4f} | {m.brier:.5f} "
-            f"| {low:.4f}-{high:.4f} |"
-        )
+def measures_table(measures: Mapping[str, Measures]) -> list[str]:
+    """Markdown table comparing models."""
+    lines = [
+        "| model | " + " | ".join(COLUMNS) + " |",
+        "|---" * (len(COLUMNS) + 1) + "|",
+    ]
+    rows = comparison_rows({name: m.to_mapping() for name, m in measures.items()})
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return lines
 
 
@@ -119,7 +130,15 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
         f"## Data\n\n{data_text}",
         f"## Target\n\n{target_text}",
         "## Features\n\n" + "\n".join(feature_rows),
-        "## Metrics (stratified 5-fold cross-validation, out of fold)\n\n"
+        "## Metrics (stratified 5-fold cross-validation, the same folds for every model)\n\n"
+        "Mean over the five folds ± fold-to-fold standard deviation. The champion and the "
+        "challenger are the models of this version; "
+        + (
+            ", ".join(f"`{name}`" for name in trained.baselines)
+            + " are baselines, measured only (see `scoring_engine/baselines.py`).\n\n"
+            if trained.baselines
+            else "no baselines were evaluated (quick start).\n\n"
+        )
         + "\n".join(measures_table(trained.measures)),
         f"## Calibration by grade ({serving})\n\n"
         + "\n".join(grades_table(trained.measures[serving])),
@@ -131,7 +150,9 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
         f"D >= {cut.c:.0%}.",
         "## Promotion decision\n\n"
         + "\n".join(f"- {reason}" for reason in trained.decision.reasons),
+        "## Warnings\n\n" + ("\n".join(f"- {w}" for w in trained.warnings) or "None."),
         "## Limitations\n\n" + "\n".join(limitations),
+        "## Fairness report\n\n" + _fairness_section(trained),
         "## Fairness statement\n\n"
         "No protected attribute (gender, ethnicity, religion, health, age) is a model input; "
         "the feature list above is asserted by the test suite. Account age measures how long "
@@ -139,6 +160,23 @@ def model_card(trained: TrainedModels, config: ModelConfig) -> str:
         "outcomes by age band should be reviewed on real data wherever ages are lawfully held.",
     ]
     return "\n\n".join(blocks) + "\n"
+
+
+def _fairness_section(trained: TrainedModels) -> str:
+    if not trained.fairness:
+        return "No protected column was given (`model train --protected COL[,COL]`)."
+    parts = [
+        f"Serving model ({trained.decision.serving}), out-of-fold PDs. Approval rate when "
+        "approving grades up to A, B or C, and in brackets the adverse impact ratio (the "
+        "group's rate over the best group's); `!` marks a ratio below the four-fifths rule."
+    ]
+    for report in trained.fairness:
+        document = report.to_mapping()
+        rows = [list(FAIRNESS_COLUMNS), ["---"] * len(FAIRNESS_COLUMNS), *fairness_rows(document)]
+        parts.append(f"### `{report.column}` (never a model input)")
+        parts.append("\n".join("| " + " | ".join(row) + " |" for row in rows))
+        parts.append("\n".join(f"- warning: {w}" for w in report.warnings) or "No warning.")
+    return "\n\n".join(parts)
 
 
 def _roc_plot(path: Path, trained: TrainedModels) -> None:

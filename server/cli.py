@@ -28,7 +28,7 @@ from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
 from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
-from scoring_engine.monitoring import Array
+from scoring_engine.tabular import RecentScores
 from server import model_commands
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
@@ -208,7 +208,7 @@ def _model_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.model_command != "monitor" or args.scores_file is not None:
         return int(args.func(args))
 
-    def from_database(model: LoadedModel) -> tuple[Array, Array]:
+    def from_database(model: LoadedModel) -> RecentScores:
         return asyncio.run(_in_database(settings, lambda: recent_population(model, args.days)))
 
     if not 1 <= args.days <= 3650:

@@ -14,9 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoring_engine.evaluation import Measures
-from scoring_engine.model import LoadedModel, Serving
-from scoring_engine.monitoring import Array, MonitoringReport, Stability, monitor
+from scoring_engine.evaluation import COLUMNS, comparison_rows
+from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
+from scoring_engine.markets import MarketLine, monitor_markets
+from scoring_engine.model import LoadedModel
+from scoring_engine.monitoring import MonitoringReport, Stability, monitor
+from scoring_engine.progress import StageLines
 from scoring_engine.registry import (
     RegistryError,
     evaluate_version,
@@ -28,7 +31,12 @@ from scoring_engine.registry import (
     version_metrics,
 )
 from scoring_engine.synthetic import DEFAULT_SEED
-from scoring_engine.tabular import TabularError, read_recent_scores, read_training_csv
+from scoring_engine.tabular import (
+    RecentScores,
+    TabularError,
+    read_recent_scores,
+    read_training_csv,
+)
 
 EXIT_OK = 0
 EXIT_FLAGGED = 1
@@ -44,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     train.add_argument("--data", type=Path, help="CSV file (default: synthetic population)")
     train.add_argument("--target", help="outcome column of the CSV")
     train.add_argument("--bad", help="value of the outcome column that means default")
+    train.add_argument(
+        "--protected",
+        default="",
+        metavar="COL[,COL]",
+        help="protected columns of the CSV: never features, reported on in the fairness report "
+        "(the synthetic population reports its own age_band)",
+    )
     train.add_argument("--seed", type=int, default=DEFAULT_SEED)
     train.add_argument("--promote", action="store_true", help="serve it once trained")
     train.set_defaults(func=train_command)
@@ -90,22 +105,59 @@ def train_command(args: argparse.Namespace) -> int:
     csv_options = (args.data, args.target, args.bad)
     if any(option is not None for option in csv_options) and None in csv_options:
         return _fail("--data, --target and --bad go together")
+    protected = tuple(name.strip() for name in args.protected.split(",") if name.strip())
+    if protected and args.data is None:
+        return _fail(
+            "--protected names columns of --data; the synthetic population reports its own age_band"
+        )
+    progress = StageLines(prefix="training ")
     try:
-        table = None if args.data is None else read_training_csv(args.data, args.target, args.bad)
-        version = train_version(model_root(), table, seed=args.seed)
+        table = (
+            None
+            if args.data is None
+            else read_training_csv(args.data, args.target, args.bad, protected)
+        )
+        version = train_version(model_root(), table, seed=args.seed, progress=progress)
         if args.promote:
             promote_version(model_root(), version)
     except (TabularError, TrainingError, RegistryError) as error:
+        progress.finish()
         return _fail(str(error))
+    progress.finish()
     metrics = version_metrics(model_root(), version)
     model = load_version(model_root(), version)
     print(f"trained {version} in {metrics['training_seconds']} s")
-    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _metric_rows(metrics["models"])))
+    data = metrics["trained_on"]
+    if data.get("source") == "csv":
+        separator = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}[data["separator"]]
+        print(f"read {data['rows']} rows ({separator}-separated); bad rate {data['bad_rate']:.2%}")
+        for name, why in data["left_out"].items():
+            print(f"  column {name!r} left out: {why}")
+    folds = metrics["folds"]
+    print(
+        f"\n{folds['count']}-fold stratified cross-validation, the same folds for every model "
+        f"({', '.join(map(str, folds['rows_per_fold']))} rows); fold mean ± fold std:"
+    )
+    # metrics.json sorts its keys; the table keeps the report's order, models then baselines.
+    order = ["champion", "challenger", *metrics["baselines"]]
+    print(_table(["model", *COLUMNS], comparison_rows({n: metrics["models"][n] for n in order})))
     print(f"\ncalibration by grade ({model.config.serving}, 5-fold out of fold):")
     print(_grade_table(metrics["models"][model.config.serving]["calibration_by_grade"]))
+    for warning in metrics["warnings"]:
+        print(f"\nwarning: {warning}")
+    for report in metrics["fairness"]:
+        print(
+            f"\nfairness by {report['column']} (not a model input; {model.config.serving}, "
+            "out of fold; approval rate when approving up to each grade, impact ratio):"
+        )
+        print(_table(list(FAIRNESS_COLUMNS), fairness_rows(report)))
+        for warning in report["warnings"]:
+            print(f"warning: {warning}")
     print("\npromotion rule:")
     for reason in model.config.promotion_reasons:
         print(f"  {reason}")
+    if model.config.serving == "champion":
+        print("challenger refused: it does not meet every condition above (not met)")
     print(f"serving: {model.config.serving}{'; promoted' if args.promote else ''}")
     return EXIT_OK
 
@@ -146,33 +198,49 @@ def evaluate_command(args: argparse.Namespace) -> int:
         measures = evaluate_version(model_root(), args.version, args.data, args.target, args.bad)
     except (TabularError, RegistryError) as error:
         return _fail(str(error))
-    print(_table(["model", "AUC", "KS", "Gini", "Brier"], _measure_rows(measures)))
+    print(
+        _table(
+            ["model", *COLUMNS], comparison_rows({n: m.to_mapping() for n, m in measures.items()})
+        )
+    )
     for name, m in measures.items():
         print(f"\ncalibration by grade ({name}):")
         print(_grade_table([g.__dict__ for g in m.grades]))
     return EXIT_OK
 
 
-RecentScores = Callable[[LoadedModel], tuple[Array, Array]]
+RecentScoresFeed = Callable[[LoadedModel], RecentScores]
 
 
-def monitor_command(args: argparse.Namespace, recent: RecentScores | None = None) -> int:
-    """Compare recent scores with the baseline: from `--scores-file`, else from `recent`."""
+def monitor_command(args: argparse.Namespace, recent: RecentScoresFeed | None = None) -> int:
+    """Compare recent scores with the baseline, overall and per market (the person's country):
+    from `--scores-file`, else from `recent`."""
     if args.scores_file is None and recent is None:
         return _fail("pass --scores-file with recent scores")
     try:
         model = load_promoted(model_root())
         if args.scores_file is not None:
-            scores, features = read_recent_scores(args.scores_file, model.config.features)
+            found = read_recent_scores(args.scores_file, model.config.features)
         else:
             assert recent is not None  # noqa: S101 - checked above
-            scores, features = recent(model)
-        report = monitor(model.baseline, model.scorecard, scores, features)
+            found = recent(model)
+        report = monitor(model.baseline, model.scorecard, found.scores, found.features)
+        markets = (
+            monitor_markets(
+                model.baseline, model.config.scaling, found.scores, found.countries, found.defaulted
+            )
+            if found.countries is not None
+            else ()
+        )
     except (RegistryError, TabularError, ValueError) as error:
         return _fail(str(error))
     print(f"model {model.version}; {report.population} recent scores")
     print(format_monitoring(report))
-    return EXIT_FLAGGED if report.worst is Stability.SHIFT else EXIT_OK
+    if markets:
+        print("\nby market (country of the phone number):")
+        print(format_markets(markets))
+    flags = [report.worst, *(line.worst for line in markets)]
+    return EXIT_FLAGGED if Stability.SHIFT in flags else EXIT_OK
 
 
 def format_monitoring(report: MonitoringReport) -> str:
@@ -182,15 +250,22 @@ def format_monitoring(report: MonitoringReport) -> str:
     )
 
 
-def _metric_rows(models: Mapping[str, Mapping[str, float]]) -> list[list[str]]:
-    return [
-        [name, *(f"{m[key]:.4f}" for key in ("auc", "ks", "gini")), f"{m['brier']:.5f}"]
-        for name, m in models.items()
+def format_markets(markets: Sequence[MarketLine]) -> str:
+    rows = [
+        [
+            m.country,
+            str(m.population),
+            f"{m.psi:.4f}",
+            m.flag.value,
+            f"{m.mean_predicted_pd:.2%}",
+            "-" if m.observed_default_rate is None else f"{m.observed_default_rate:.2%}",
+            str(m.with_outcome),
+            "-" if m.calibration_flag is None else m.calibration_flag.value,
+        ]
+        for m in markets
     ]
-
-
-def _measure_rows(measures: Mapping[Serving, Measures]) -> list[list[str]]:
-    return _metric_rows({name: m.to_mapping() for name, m in measures.items()})
+    header = ["country", "scores", "PSI", "drift", "predicted PD", "observed", "outcomes"]
+    return _table([*header, "calibration"], rows)
 
 
 def _grade_table(grades: Sequence[Mapping[str, Any]]) -> str:

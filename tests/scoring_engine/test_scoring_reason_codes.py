@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from scoring_engine.features import FEATURE_NAMES
-from scoring_engine.reason_codes import CATALOGUE, ReasonBook
+from scoring_engine.reason_codes import (
+    CATALOGUE,
+    LANGUAGES,
+    ReasonBook,
+    ReasonCode,
+    column_reason,
+)
 
 
 def test_every_code_has_english_and_simplified_chinese_text() -> None:
@@ -42,3 +49,32 @@ def test_having_linked_an_account_is_never_a_reason() -> None:
     lost = np.zeros_like(values)
     lost[0, FEATURE_NAMES.index("ecommerce_linked")] = 30.0
     assert book.principal(values, lost) == [()]
+
+
+# Characters written differently in the two scripts, as they occur in the catalogue: a
+# Simplified text must hold none of the Traditional forms and the reverse.
+_SIMPLIFIED_ONLY = set("账户关联网购认证较频变录无数据还时间费动发货额记务体跃订单现")
+_TRADITIONAL_ONLY = set("帳戶關聯網購認證較頻變錄無數據還時間費動發貨額記務體躍訂單現連結蹤")
+
+
+def _codes_of_every_kind() -> list[ReasonCode]:
+    return [*CATALOGUE.values(), column_reason("income", False), column_reason("income", True)]
+
+
+@pytest.mark.parametrize("reason", _codes_of_every_kind(), ids=lambda r: r.code)
+def test_every_code_has_every_language(reason: ReasonCode) -> None:
+    assert LANGUAGES == ("en", "zh-Hans", "zh-Hant")
+    texts = {language: reason.text(language) for language in LANGUAGES}
+    assert all(text.strip() for text in texts.values())
+    assert texts["en"].isascii()
+    for language in ("zh-Hans", "zh-Hant"):
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in texts[language]), language
+    assert not set(texts["zh-Hans"]) & _TRADITIONAL_ONLY
+    assert not set(texts["zh-Hant"]) & _SIMPLIFIED_ONLY
+
+
+def test_traditional_chinese_texts_in_hong_kong_usage() -> None:
+    assert CATALOGUE["R20"].text("zh-Hant") == "未連結社交媒體帳戶"
+    assert CATALOGUE["R16"].text_zh_hant == "分期付款未能全部按時還款"
+    with pytest.raises(KeyError, match="choose from en, zh-Hans, zh-Hant"):
+        CATALOGUE["R20"].text("fr")

@@ -47,6 +47,11 @@ def test_monitor_without_a_file_reads_recent_reports_from_the_database(
     assert status in (0, 1), "0 stable or watch, 1 a shift"
     assert f"{seeded} recent scores" in out
     assert "PSI" in out or "psi" in out.lower()
+    # The sandbox personas have mainland numbers (+86): one market, every report in it.
+    markets = out.split("by market (country of the phone number):")[1].splitlines()
+    [china] = [line.split() for line in markets if line.startswith("CN ")]
+    assert china[1] == str(seeded)
+    assert china[-2:] == ["0", "-"]  # no outcomes in the database: calibration not judged
 
 
 def test_monitor_refuses_a_bad_window(seeded: int, capsys: pytest.CaptureFixture[str]) -> None:
