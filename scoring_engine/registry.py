@@ -34,6 +34,15 @@ from scoring_engine.progress import Progress, StageLines, silent
 from scoring_engine.scorecard import Scorecard, ScorecardError, sha256
 from scoring_engine.synthetic import DEFAULT_SEED
 from scoring_engine.tabular import TrainingTable, read_evaluation_csv
+from scoring_engine.version_files import (
+    BASELINE_JSON,
+    CHALLENGER_SKOPS,
+    METRICS_JSON,
+    MODEL_JSON,
+    PROMOTED,
+    SCORECARD_JSON,
+    VERSIONS,
+)
 
 if TYPE_CHECKING:
     from scoring_engine.challenger import Challenger
@@ -41,17 +50,6 @@ if TYPE_CHECKING:
 # Training (scikit-learn, matplotlib) and the challenger (scikit-learn, skops) are imported
 # by the functions that need them: a server that only serves the scorecard loads neither,
 # which saves about 150 MB and seconds of start-up per process.
-
-VERSIONS = "versions"
-PROMOTED = "PROMOTED"
-MODEL_JSON = "model.json"
-SCORECARD_JSON = "scorecard.json"
-CHALLENGER_SKOPS = "challenger.skops"
-BASELINE_JSON = "baseline.json"
-METRICS_JSON = "metrics.json"
-MODEL_CARD = "MODEL_CARD.md"
-ROC_PNG = "roc.png"
-CALIBRATION_PNG = "calibration.png"
 
 
 class RegistryError(ValueError):

@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from scoring_engine.evaluation import COLUMNS, Measures, comparison_rows
 from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
 from scoring_engine.model import MODELS, ModelConfig
-from scoring_engine.registry import CALIBRATION_PNG, METRICS_JSON, MODEL_CARD, ROC_PNG
 from scoring_engine.training import TrainedModels
+from scoring_engine.version_files import CALIBRATION_PNG, METRICS_JSON, MODEL_CARD, ROC_PNG
 
 Array = NDArray[np.float64]
 

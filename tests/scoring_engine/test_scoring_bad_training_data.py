@@ -10,7 +10,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from scoring_engine.registry import VERSIONS, list_versions
+from scoring_engine.registry import list_versions
+from scoring_engine.version_files import VERSIONS
 from scoring_tables import write_loans
 from server.model_commands import EXIT_BAD_INPUT, EXIT_OK, register, train_command
 

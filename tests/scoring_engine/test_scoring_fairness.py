@@ -12,8 +12,9 @@ import pytest
 
 from scoring_engine.fairness import fairness_report
 from scoring_engine.model import LoadedModel
-from scoring_engine.registry import VERSIONS, list_versions
+from scoring_engine.registry import list_versions
 from scoring_engine.scaling import GradeCutoffs
+from scoring_engine.version_files import VERSIONS
 from scoring_tables import write_loans
 from server.model_commands import EXIT_OK, register, train_command
 
