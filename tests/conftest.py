@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import hypothesis
 import pytest
 from starlette.applications import Starlette
 from tortoise.context import TortoiseContext
@@ -27,6 +28,13 @@ from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
 
 pytest_plugins = ["login_support", "consent_support", "linking_support", "scoring_support"]
+
+# Hypothesis's deadline and too_slow check are timing assertions, which do not belong in tests
+# on shared, loaded machines: a property fails on what it finds, never on how long it took.
+hypothesis.settings.register_profile(
+    "scorelink", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("scorelink")
 
 BACKENDS = ("sqlite", "postgres")
 _database_numbers = itertools.count()
