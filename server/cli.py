@@ -13,6 +13,7 @@ from typing import TypeVar
 from tortoise.context import TortoiseContext
 
 from consent.access_log import verify_chain
+from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
 from domain.login import unlock_phone
 from domain.monitoring_feed import recent_population
@@ -203,6 +204,22 @@ def _people_unlock(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _people_delete(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.yes:
+        return _fail("deleting a person cannot be undone; repeat with --yes")
+
+    async def work() -> int:
+        erased = await erase_person_by_phone(args.phone)
+        print(
+            f"deleted: {len(erased.revoked_grants)} consents revoked, "
+            f"{erased.linked_accounts} linked accounts and {erased.reports} reports erased; "
+            "the access log keeps its entries"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _model_command(args: argparse.Namespace, settings: Settings) -> int:
     """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
     if args.model_command != "monitor" or args.scores_file is not None:
@@ -265,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     unlock.add_argument("phone", help="the phone number, as the person gives it")
     unlock.set_defaults(handler=_people_unlock)
+    delete = people_commands.add_parser(
+        "delete", help="erase a person (PIPL art. 47); the access log keeps its entries"
+    )
+    delete.add_argument("phone", help="the phone number, as the person gives it")
+    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    delete.set_defaults(handler=_people_delete)
 
     limit = partner_commands.add_parser("limit", help="set a partner's GraphQL request limit")
     limit.add_argument("partner", help="partner id or client id")
