@@ -26,6 +26,7 @@ from consent.models import ConsentGrant, ConsentRequest, PartnerSubject
 from domain.clock import utc_now
 from domain.errors import NotFound
 from domain.models import (
+    DataExport,
     LinkAttempt,
     LinkedAccount,
     LoginCode,
@@ -95,6 +96,7 @@ async def erase_person(
         await RefreshToken.filter(person_id=person.id).using_db(connection).delete()
         await LoginCode.filter(phone=person.phone).using_db(connection).delete()
         await PhoneLoginState.filter(phone=person.phone).using_db(connection).delete()
+        await DataExport.filter(person_id=person.id).using_db(connection).delete()
         await Person.filter(id=person.id).using_db(connection).delete()
     return Erasure(
         person_id=person.id,

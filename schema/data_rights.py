@@ -1,13 +1,14 @@
-"""A person's data rights over GraphQL: erasure (PIPL art. 47)."""
+"""A person's data rights over GraphQL: a copy of their data (PIPL art. 45), erasure (art. 47)."""
 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
-from domain import erasure, login, sessions
+from domain import data_export, erasure, login, sessions
 from resolvers import data_rights
 from resolvers.context import Info
 
@@ -56,6 +57,22 @@ class AccountDeleted:
     deleted_reports: int = strawberry.field(description="Score reports erased.")
 
 
+@strawberry.type(
+    description="The export is ready: download it once, before it expires, from downloadUrl."
+)
+class DataExportReady:
+    download_url: str = strawberry.field(
+        description="A signed link that works once and only until expiresAt; it returns a JSON "
+        "document of everything held about the person (schema: data_export.schema.json)."
+    )
+    expires_at: datetime = strawberry.field(description="When the link stops working.")
+
+
+RequestDataExportPayload = Annotated[
+    DataExportReady | DataRightsRefused,
+    strawberry.union("RequestDataExportPayload", description="The outcome of requestDataExport."),
+]
+
 DeleteMyAccountPayload = Annotated[
     AccountDeleted | DataRightsRefused,
     strawberry.union("DeleteMyAccountPayload", description="The outcome of deleteMyAccount."),
@@ -91,8 +108,27 @@ def delete_my_account_payload(outcome: data_rights.ErasureOutcome) -> DeleteMyAc
     return DataRightsRefused(message=str(outcome), code=DataRightsErrorCode.UNAUTHENTICATED)
 
 
+def request_data_export_payload(
+    outcome: data_rights.ExportOutcome,
+) -> RequestDataExportPayload:
+    match outcome:
+        case data_export.ExportLink():
+            return DataExportReady(download_url=outcome.url, expires_at=outcome.expires_at)
+        case sessions.PersonOnly():
+            return DataRightsRefused(message=str(outcome), code=DataRightsErrorCode.PERSON_ONLY)
+    return DataRightsRefused(message=str(outcome), code=DataRightsErrorCode.UNAUTHENTICATED)
+
+
 @strawberry.type
 class DataRightsMutation:
+    @strawberry.mutation(
+        description="Ask for a copy of everything ScoreLink holds about the signed-in person. "
+        "The answer is a download link that works once, for 15 minutes; the request and the "
+        "download both appear in the person's access log."
+    )
+    async def request_data_export(self, info: Info) -> RequestDataExportPayload:
+        return request_data_export_payload(await data_rights.request_data_export(info))
+
     @strawberry.mutation(
         description="Delete the signed-in person's account for good. First request a sign-in "
         "code for your own number with requestLoginCode, then pass it here: the deletion needs "
