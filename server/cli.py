@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -27,6 +28,7 @@ from domain.partners import (
     suspend_partner,
 )
 from domain.receipts import InvalidReceipt, verify_receipt
+from domain.retention import sweep
 from domain.sandbox import sandbox_data_present, seed_sandbox
 from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
@@ -248,6 +250,22 @@ def _receipts_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.records_days <= 3650:
+        return _fail("--records-days must be 1 to 3650")
+
+    async def work() -> int:
+        swept = await sweep(timedelta(days=args.records_days))
+        print(
+            f"removed {swept.login_codes} sign-in codes, {swept.refresh_tokens} ended or expired "
+            f"refresh tokens, {swept.records} normalised records not synced in "
+            f"{args.records_days} days"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _model_command(args: argparse.Namespace, settings: Settings) -> int:
     """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
     if args.model_command != "monitor" or args.scores_file is not None:
@@ -316,6 +334,19 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("phone", help="the phone number, as the person gives it")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(handler=_people_delete)
+
+    retention = commands.add_parser("retention", help="remove personal data past its period")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    sweep_command = retention_commands.add_parser(
+        "sweep", help="delete spent sign-in codes, ended sessions and stale normalised records"
+    )
+    sweep_command.add_argument(
+        "--records-days",
+        type=int,
+        default=365,
+        help="keep normalised records of accounts synced within this many days (default 365)",
+    )
+    sweep_command.set_defaults(handler=_retention_sweep)
 
     receipts = commands.add_parser("receipts", help="signed consent receipts")
     receipt_commands = receipts.add_subparsers(dest="receipts_command", required=True)
