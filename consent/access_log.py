@@ -33,6 +33,9 @@ class LogEvent(enum.StrEnum):
     GRANTED = "GRANTED"
     RENEWED = "RENEWED"
     REVOKED = "REVOKED"
+    # The person's own export of their data (PIPL art. 45): asked for, then downloaded.
+    DATA_EXPORT_REQUESTED = "DATA_EXPORT_REQUESTED"
+    DATA_EXPORTED = "DATA_EXPORTED"
 
 
 @dataclass(frozen=True)

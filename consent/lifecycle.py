@@ -104,21 +104,26 @@ async def _log_grant_change(
     subject_id: str | None = None,
 ) -> None:
     """One access-log entry for a change to `grant`, in the change's own transaction."""
-    await access_log.append(
-        [
-            _record(
-                event,
-                now,
-                request_id,
-                partner_id=grant.partner_id,
-                person_id=grant.person_id,
-                subject_id=subject_id,
-                grant=grant,
-                purpose=str(grant.purpose.value),
-                scopes=grant.scopes,
-            )
-        ],
-        connection,
+    await access_log.append([_grant_record(event, grant, now, request_id, subject_id)], connection)
+
+
+def _grant_record(
+    event: LogEvent,
+    grant: ConsentGrant,
+    now: datetime,
+    request_id: str | None,
+    subject_id: str | None = None,
+) -> AccessRecord:
+    return _record(
+        event,
+        now,
+        request_id,
+        partner_id=grant.partner_id,
+        person_id=grant.person_id,
+        subject_id=subject_id,
+        grant=grant,
+        purpose=str(grant.purpose.value),
+        scopes=grant.scopes,
     )
 
 
@@ -356,3 +361,29 @@ async def revoke_consent(
         grant.revoked_at = now
         await _log_grant_change(LogEvent.REVOKED, grant, now, request_id, connection)
     return grant
+
+
+async def revoke_all_of_person(
+    person_id: uuid.UUID, now: datetime, request_id: str | None, connection: BaseDBAsyncClient
+) -> list[ConsentGrant]:
+    """Revoke every ACTIVE grant of a person, each logged, inside the caller's transaction.
+
+    For erasure: the revocations and the deletion that follows stand or fall together.
+    """
+    grants = await ConsentGrant.filter(person_id=person_id, status=GrantStatus.ACTIVE).using_db(
+        connection
+    )
+    if not grants:
+        return []
+    await (
+        ConsentGrant.filter(id__in=[g.id for g in grants])
+        .using_db(connection)
+        .update(status=GrantStatus.REVOKED, revoked_at=now)
+    )
+    for grant in grants:
+        grant.status = GrantStatus.REVOKED
+        grant.revoked_at = now
+    await access_log.append(
+        [_grant_record(LogEvent.REVOKED, grant, now, request_id) for grant in grants], connection
+    )
+    return grants

@@ -190,6 +190,23 @@ class PhoneLogin:
         """Check the code once; on success sign the person in, registering them the first time."""
         phone = parse_phone(raw_phone, self._allowed_countries)
         now = self._clock()
+        await self._use_code(phone, code, now)
+        person, registered = await Person.get_or_create(
+            phone=phone, defaults={"is_sandbox": self._sandbox and phone in _PERSONA_PHONES}
+        )
+        if person.phone_verified_at is None:
+            # The code just proved control of the number: what IDENTITY's phoneVerified reports.
+            await Person.filter(id=person.id).update(phone_verified_at=now)
+        return SignedIn(await self._sessions.start(person), registered)
+
+    async def confirm_code(self, phone: str, code: str) -> None:
+        """Check a fresh code sent to a signed-in person's own number, under the same rules as
+        signing in (tries, expiry, lock); for steps that need the person present, like erasure.
+        """
+        await self._use_code(phone, code, self._clock())
+
+    async def _use_code(self, phone: str, code: str, now: datetime) -> None:
+        """Spend the number's waiting code if `code` matches it; raise the refusal otherwise."""
         state = await PhoneLoginState.get_or_none(phone=phone)
         if state is not None and state.locked_at is not None:
             raise _locked()
@@ -221,13 +238,6 @@ class PhoneLogin:
             # Another request used this code a moment ago.
             raise WrongCode("that code is not valid; request a new one", attempts_left=0)
         await PhoneLoginState.filter(phone=phone).update(consecutive_failures=0)
-        person, registered = await Person.get_or_create(
-            phone=phone, defaults={"is_sandbox": self._sandbox and phone in _PERSONA_PHONES}
-        )
-        if person.phone_verified_at is None:
-            # The code just proved control of the number: what IDENTITY's phoneVerified reports.
-            await Person.filter(id=person.id).update(phone_verified_at=now)
-        return SignedIn(await self._sessions.start(person), registered)
 
     def _code_for(self, phone: str) -> str:
         if self._sandbox and phone in _PERSONA_PHONES:

@@ -230,3 +230,21 @@ class RevokedToken(Model):
 
     class Meta:
         table = "revoked_token"
+
+
+class DataExport(Model):
+    """A person's request for a copy of their data, downloadable once before it expires."""
+
+    # The document is built at download time and never stored, so no second copy of the data
+    # rests here. The download link is signed (HMAC, SecretKeys "data-export-links").
+    id = fields.UUIDField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "scorelink.Person", related_name="data_exports", on_delete=fields.CASCADE
+    )
+    person_id: uuid.UUID
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    downloaded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "data_export"

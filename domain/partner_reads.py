@@ -27,6 +27,7 @@ from consent.liveness import in_force_filter
 from consent.models import ConsentGrant, PartnerSubject
 from consent.reads import authorise_reads, people_behind
 from domain.clock import utc_now
+from domain.erasure import hold_off_erasure
 from domain.errors import DomainError, InvalidCursor
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.principal import PartnerPrincipal
@@ -161,6 +162,7 @@ async def _with_retries(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
     for attempt in range(_APPEND_ATTEMPTS):
         try:
             async with writing() as connection:
+                await hold_off_erasure(connection)
                 return await work(connection)
         except (IntegrityError, OperationalError):
             if attempt == _APPEND_ATTEMPTS - 1:

@@ -30,6 +30,7 @@ class KeyUse(enum.StrEnum):
     DEMO_PARTNER_SECRETS = "scorelink:sandbox-demo-partner-secrets"
     SANDBOX_PROVIDER_CLIENTS = "scorelink:sandbox-provider-clients"
     SANDBOX_PROVIDER_TOKENS = "scorelink:sandbox-provider-tokens"
+    DATA_EXPORT_LINKS = "scorelink:data-export-links"
 
 
 def _hkdf(secret: str, use: KeyUse) -> bytes:

@@ -129,3 +129,11 @@ async def partners(info: Info, partner_type: PartnerType | None) -> list[Partner
 async def partner(info: Info, partner_id: uuid.UUID) -> Partner | None:
     loaded: Partner | None = await info.context.loaders.partners.load(partner_id)
     return loaded
+
+
+async def receipt(info: Info, grant_id: uuid.UUID) -> str | None:
+    """The signed receipt of a grant the parent field already showed to this caller."""
+    signed: str | None = await info.context.loaders.receipts(info.context.services.tokens).load(
+        grant_id
+    )
+    return signed

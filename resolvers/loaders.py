@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from aiodataloader import DataLoader
 
 from domain.models import Partner
+from domain.receipts import consent_receipts
+from domain.tokens import TokenService
 
 
 class PartnerLoader(DataLoader[uuid.UUID, Partner | None]):
@@ -20,6 +22,24 @@ class PartnerLoader(DataLoader[uuid.UUID, Partner | None]):
         return [partners.get(key) for key in keys]
 
 
+class ReceiptLoader(DataLoader[uuid.UUID, str | None]):
+    """Signed consent receipts of grants the caller may already see (its own)."""
+
+    def __init__(self, tokens: TokenService) -> None:
+        super().__init__()
+        self._tokens = tokens
+
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[str | None]:
+        receipts = await consent_receipts(self._tokens, keys)
+        return [receipts.get(key) for key in keys]
+
+
 @dataclass
 class Loaders:
     partners: PartnerLoader = field(default_factory=PartnerLoader)
+    _receipts: ReceiptLoader | None = None
+
+    def receipts(self, tokens: TokenService) -> ReceiptLoader:
+        if self._receipts is None:
+            self._receipts = ReceiptLoader(tokens)
+        return self._receipts

@@ -118,6 +118,15 @@ class Consent:
     async def partner(self, info: Info) -> AccessLogPartner | None:
         return _partner_card(await consents.partner(info, self.partner_id))
 
+    @strawberry.field(
+        description="A signed consent receipt for this consent's latest change (given, "
+        "approved, renewed or withdrawn): a compact JWS (ES256) whose claims follow the Kantara "
+        "Consent Receipt v1.1, naming the person only by the partner's pairwise subject id. "
+        "Verify it with the keys at /.well-known/jwks.json."
+    )
+    async def receipt(self, info: Info) -> str | None:
+        return await consents.receipt(info, uuid.UUID(str(self.id)))
+
     @classmethod
     def of(cls, grant: ConsentGrant) -> Consent:
         return cls(

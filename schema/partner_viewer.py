@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from domain.consents import consent_request_status, grant_status
 from domain.errors import DomainError
 from domain.models import Partner
 from domain.partner_reads import MAX_PAGE_SIZE
-from resolvers import partner_reads
+from resolvers import consents, partner_reads
 from resolvers.context import Info
 from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
@@ -106,6 +107,15 @@ class PartnerGrant:
     status: ConsentStatus = strawberry.field(description="Where it stands now.")
     granted_at: datetime = strawberry.field(description="When it was given.")
     expires_at: datetime = strawberry.field(description="When it ends unless renewed.")
+
+    @strawberry.field(
+        description="A signed consent receipt for this consent's latest change (given, "
+        "approved, renewed or withdrawn): a compact JWS (ES256) whose claims follow the Kantara "
+        "Consent Receipt v1.1, naming the person only by the partner's pairwise subject id. "
+        "Verify it with the keys at /.well-known/jwks.json."
+    )
+    async def receipt(self, info: Info) -> str | None:
+        return await consents.receipt(info, uuid.UUID(str(self.id)))
 
     @classmethod
     def of(cls, grant: ConsentGrant, subject_id: str) -> PartnerGrant:

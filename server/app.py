@@ -26,6 +26,7 @@ from domain.sms import ConsoleSmsSender, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
+from server.data_exports import EXPORT_ROUTE, export_download
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.errors import database_error, http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
@@ -119,6 +120,7 @@ def create_app(
                 if settings.is_sandbox
                 else []
             ),
+            Route(EXPORT_ROUTE, export_download, methods=["GET"]),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/oauth/revoke", revocation_endpoint, methods=["POST"]),
             Route("/oauth/introspect", introspection_endpoint, methods=["POST"]),

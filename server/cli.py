@@ -7,12 +7,16 @@ import asyncio
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 
+import orjson
 from tortoise.context import TortoiseContext
 
 from consent.access_log import verify_chain
+from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
 from domain.login import unlock_phone
 from domain.monitoring_feed import recent_population
@@ -23,6 +27,8 @@ from domain.partners import (
     set_partner_rate_limit,
     suspend_partner,
 )
+from domain.receipts import InvalidReceipt, verify_receipt
+from domain.retention import sweep
 from domain.sandbox import sandbox_data_present, seed_sandbox
 from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
@@ -203,6 +209,63 @@ def _people_unlock(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _people_delete(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.yes:
+        return _fail("deleting a person cannot be undone; repeat with --yes")
+
+    async def work() -> int:
+        erased = await erase_person_by_phone(args.phone)
+        print(
+            f"deleted: {len(erased.revoked_grants)} consents revoked, "
+            f"{erased.linked_accounts} linked accounts and {erased.reports} reports erased; "
+            "the access log keeps its entries"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _receipts_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Offline: no database, no network; the JWKS is a file saved from /.well-known/jwks.json."""
+    try:
+        receipt = Path(args.file).read_text(encoding="utf-8")
+        jwks = orjson.loads(Path(args.jwks).read_bytes())
+    except (OSError, UnicodeError, orjson.JSONDecodeError) as exc:
+        return _fail(f"cannot read the receipt or the JWKS: {exc}")
+    if not isinstance(jwks, dict):
+        return _fail("the JWKS file must hold a JSON object with a keys list")
+    try:
+        claims = verify_receipt(receipt, jwks)
+    except InvalidReceipt as exc:
+        print(f"receipt NOT verified: {exc}", file=sys.stderr)
+        return 1
+    consent = claims["consent"]
+    print(f"receipt {claims['consentReceiptID']} verified (signed by {claims['iss']})")
+    print(f"  {consent['event']} at {consent['eventAt']}: {consent['recipient']['name']} may read")
+    print(f"  {', '.join(claims['services'][0]['purposes'][0]['piiCategory'])}")
+    print(
+        f"  for {claims['services'][0]['purposes'][0]['purpose']}, {consent['access']}, "
+        f"until {consent['expiresAt']}; subject {claims['sub']}"
+    )
+    return 0
+
+
+def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.records_days <= 3650:
+        return _fail("--records-days must be 1 to 3650")
+
+    async def work() -> int:
+        swept = await sweep(timedelta(days=args.records_days))
+        print(
+            f"removed {swept.login_codes} sign-in codes, {swept.refresh_tokens} ended or expired "
+            f"refresh tokens, {swept.records} normalised records not synced in "
+            f"{args.records_days} days"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _model_command(args: argparse.Namespace, settings: Settings) -> int:
     """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
     if args.model_command != "monitor" or args.scores_file is not None:
@@ -265,6 +328,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     unlock.add_argument("phone", help="the phone number, as the person gives it")
     unlock.set_defaults(handler=_people_unlock)
+    delete = people_commands.add_parser(
+        "delete", help="erase a person (PIPL art. 47); the access log keeps its entries"
+    )
+    delete.add_argument("phone", help="the phone number, as the person gives it")
+    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    delete.set_defaults(handler=_people_delete)
+
+    retention = commands.add_parser("retention", help="remove personal data past its period")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    sweep_command = retention_commands.add_parser(
+        "sweep", help="delete spent sign-in codes, ended sessions and stale normalised records"
+    )
+    sweep_command.add_argument(
+        "--records-days",
+        type=int,
+        default=365,
+        help="keep normalised records of accounts synced within this many days (default 365)",
+    )
+    sweep_command.set_defaults(handler=_retention_sweep)
+
+    receipts = commands.add_parser("receipts", help="signed consent receipts")
+    receipt_commands = receipts.add_subparsers(dest="receipts_command", required=True)
+    verify = receipt_commands.add_parser(
+        "verify", help="check a consent receipt (compact JWS) offline against a JWKS file"
+    )
+    verify.add_argument("file", help="file holding the receipt")
+    verify.add_argument("--jwks", required=True, help="JWKS file saved from /.well-known/jwks.json")
+    verify.set_defaults(handler=_receipts_verify)
 
     limit = partner_commands.add_parser("limit", help="set a partner's GraphQL request limit")
     limit.add_argument("partner", help="partner id or client id")

@@ -112,6 +112,7 @@ PUBLIC_FIELDS: frozenset[str] = frozenset(
         "PartnerGrant.status",
         "PartnerGrant.grantedAt",
         "PartnerGrant.expiresAt",
+        "PartnerGrant.receipt",
         "Subject.id",
         "SubjectConnection.edges",
         "SubjectConnection.pageInfo",

@@ -21,6 +21,8 @@ query Page($first: Int!) {
   } }
 }"""
 MAX_STATEMENTS = 8
+# PostgreSQL's read also holds off erasures with a shared advisory lock (domain/erasure.py).
+EXTRA_ON_BACKEND = {"sqlite": 0, "postgres": 1}
 
 
 async def _people_with_reports(actors: Actors, partner_id: object, count: int) -> None:
@@ -56,7 +58,7 @@ async def _people_with_reports(actors: Actors, partner_id: object, count: int) -
 
 @pytest.mark.parametrize("subjects", [10, 100])
 async def test_listing_subjects_costs_at_most_eight_statements(
-    actors: Actors, subjects: int
+    actors: Actors, subjects: int, backend: str
 ) -> None:
     bank = await actors.partner(PartnerType.BANK)
     await _people_with_reports(actors, bank.partner.id, subjects)
@@ -70,5 +72,6 @@ async def test_listing_subjects_costs_at_most_eight_statements(
     assert all(
         e["node"]["grade"] == "B" and e["node"]["reasonCodes"][0]["code"] == "R01" for e in edges
     )
-    assert len(counter.statements) <= MAX_STATEMENTS, counter.statements
+    limit = MAX_STATEMENTS + EXTRA_ON_BACKEND[backend]
+    assert len(counter.statements) <= limit, counter.statements
     assert await AccessLogEntry.filter(event="READ").count() - reads_before == subjects

@@ -1,0 +1,115 @@
+"""Erasing a person (PIPL art. 47): everything held about them goes, the access log stays.
+
+One transaction revokes every grant (each revocation logged), then deletes the person's
+consent requests, grants, pairwise subject ids, linked accounts with their records and tokens,
+reports, sessions, sign-in codes and the person row. The log keeps its entries, so the chain
+still verifies, but their person and subject ids no longer resolve to anyone; every partner's
+old subject id reads as NOT_FOUND, exactly like an id that never existed.
+
+A partner read in flight never sees half an erasure: on PostgreSQL every read holds the shared
+side of one advisory lock for its transaction and an erasure takes the exclusive side, so a
+read completes before the erasure starts or starts after it has committed. On SQLite every
+read and every erasure is a writing transaction, which SQLite already runs one at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from consent.lifecycle import revoke_all_of_person
+from consent.models import ConsentGrant, ConsentRequest, PartnerSubject
+from domain.clock import utc_now
+from domain.errors import NotFound
+from domain.models import (
+    DataExport,
+    LinkAttempt,
+    LinkedAccount,
+    LoginCode,
+    Person,
+    PhoneLoginState,
+    RefreshToken,
+    ScoreReport,
+)
+from domain.phone import parse_phone
+from storage.transactions import writing
+
+# Any constant works; it names the lock between partner reads and erasures on PostgreSQL.
+_ERASURE_LOCK_KEY = 0x5C0E_E4A5
+
+
+class PersonNotFound(NotFound):
+    """No person with this number (never registered, or already erased)."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    person_id: uuid.UUID
+    revoked_grants: list[uuid.UUID]
+    linked_accounts: int
+    reports: int
+
+
+async def hold_off_erasure(connection: BaseDBAsyncClient) -> None:
+    """Call first in a partner read's transaction: no erasure commits while it runs."""
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query(
+            "SELECT pg_advisory_xact_lock_shared($1)", [_ERASURE_LOCK_KEY]
+        )
+
+
+async def erase_person(
+    person_id: uuid.UUID, request_id: str | None, now: datetime | None = None
+) -> Erasure:
+    """Erase one person; `PersonNotFound` if there is no such person (any more)."""
+    moment = now or utc_now()
+    async with writing() as connection:
+        if connection.capabilities.dialect == "postgres":
+            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [_ERASURE_LOCK_KEY])
+        person = await Person.filter(id=person_id).select_for_update().using_db(connection).first()
+        if person is None:
+            raise PersonNotFound("no person with this number")
+        revoked = await revoke_all_of_person(person.id, moment, request_id, connection)
+        # issue 13 (events): partners of `revoked` get `consent.revoked` here, in this
+        # transaction, once the outbox exists.
+        accounts = LinkedAccount.filter(person_id=person.id).using_db(connection)
+        await (
+            LinkAttempt.filter(linked_account_id__in=await accounts.values_list("id", flat=True))
+            .using_db(connection)
+            .delete()
+        )
+        linked = await accounts.delete()
+        reports = await ScoreReport.filter(person_id=person.id).using_db(connection).delete()
+        await ConsentGrant.filter(person_id=person.id).using_db(connection).delete()
+        # Requests waiting for this number hold the phone even where no person is named.
+        await (
+            ConsentRequest.filter(Q(person_id=person.id) | Q(phone=person.phone))
+            .using_db(connection)
+            .delete()
+        )
+        await PartnerSubject.filter(person_id=person.id).using_db(connection).delete()
+        # Deleting the session rows ends every session: authentication finds no live family.
+        await RefreshToken.filter(person_id=person.id).using_db(connection).delete()
+        await LoginCode.filter(phone=person.phone).using_db(connection).delete()
+        await PhoneLoginState.filter(phone=person.phone).using_db(connection).delete()
+        await DataExport.filter(person_id=person.id).using_db(connection).delete()
+        await Person.filter(id=person.id).using_db(connection).delete()
+    return Erasure(
+        person_id=person.id,
+        revoked_grants=[grant.id for grant in revoked],
+        linked_accounts=linked,
+        reports=reports,
+    )
+
+
+async def erase_person_by_phone(raw_phone: str, request_id: str | None = None) -> Erasure:
+    """Support's erasure by phone number (`scorelink people delete PHONE`)."""
+    phone = parse_phone(raw_phone)
+    person = await Person.get_or_none(phone=phone)
+    if person is None:
+        raise PersonNotFound("no person with this number")
+    return await erase_person(person.id, request_id)
