@@ -33,6 +33,8 @@ class LogEvent(enum.StrEnum):
     GRANTED = "GRANTED"
     RENEWED = "RENEWED"
     REVOKED = "REVOKED"
+    # A partner asked for a credit assessment (its result is read later as a READ).
+    ASSESSMENT_REQUESTED = "ASSESSMENT_REQUESTED"
 
 
 @dataclass(frozen=True)

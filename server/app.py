@@ -81,6 +81,7 @@ def create_app(
                 allowed_countries=settings.allowed_countries,
                 scoring=ScoringModel(settings.model_dir),
                 providers=providers,
+                assessment_terms=settings.assessments,
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
