@@ -29,7 +29,7 @@ from consent.policy import policy_for
 from consent.products import Product, products_for
 from consent.reads import authorise_reads, authorise_result_read, people_behind
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep, RiskAppetite
-from domain.assessment_outcome import DEFAULT_APPETITE, Appetite, assess
+from domain.assessment_outcome import DEFAULT_APPETITE, GRADES, Appetite, assess
 from domain.assessment_terms import AssessmentTerms, Tier
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
@@ -46,6 +46,8 @@ MAX_REFERENCE_LENGTH = 200
 # Linked data older than this is synced before a STANDARD assessment scores.
 STALE_AFTER = timedelta(hours=24)
 _SUBJECT_ID_MAX_LENGTH = 64
+# An instalment of ten months' spending is past any sane appetite: a typo, refused.
+MAX_INSTALMENT_TO_SPEND = 10.0
 
 
 class AssessmentRefused(DomainError):
@@ -354,6 +356,36 @@ class Assessments:
                 at=self._clock(),
                 note=note,
             )
+
+
+async def set_appetite(
+    partner: PartnerPrincipal, product: str, appetite: Appetite, clock: Clock = utc_now
+) -> Appetite:
+    """The partner's limits for one of its products; later assessments are set against them."""
+    allowed = {p.value for p in products_for(partner.partner_type)}
+    if product not in allowed:
+        raise AssessmentRefused(
+            "PRODUCT_NOT_ALLOWED", f"A {partner.partner_type.value} partner does not offer it."
+        )
+    if not 0 < appetite.max_term_default_probability <= 1:
+        raise AssessmentRefused("INVALID_APPETITE", "maxTermDefaultProbability must be in (0, 1]")
+    if appetite.min_grade not in GRADES:
+        raise AssessmentRefused("INVALID_APPETITE", "minGrade must be A, B, C or D")
+    if not 0 < appetite.max_instalment_to_spend <= MAX_INSTALMENT_TO_SPEND:
+        raise AssessmentRefused(
+            "INVALID_APPETITE", f"maxInstalmentToSpend must be in (0, {MAX_INSTALMENT_TO_SPEND}]"
+        )
+    await RiskAppetite.update_or_create(
+        partner_id=partner.partner_id,
+        product=Product(product),
+        defaults={
+            "max_term_default_probability": appetite.max_term_default_probability,
+            "min_grade": appetite.min_grade,
+            "max_instalment_to_spend": appetite.max_instalment_to_spend,
+            "updated_at": clock(),
+        },
+    )
+    return appetite
 
 
 async def appetite_of(partner_id: uuid.UUID, product: Product) -> Appetite:

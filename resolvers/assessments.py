@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from domain import assessment_reads, consents
 from domain.assessment_models import AssessmentStatus
+from domain.assessment_outcome import Appetite
 from domain.assessment_reads import AssessmentPage, AssessmentView, PersonsAssessment
-from domain.assessments import AssessmentAsked, Assessments
+from domain.assessments import AssessmentAsked, Assessments, set_appetite
 from domain.consent_terms import Scope
 from domain.errors import DomainError
 from domain.linking import AccountLinking
@@ -32,6 +33,13 @@ async def request_assessment(
     except DomainError as refusal:
         return refusal
     return AssessmentView(requested.assessment, requested.decision, requested.steps)
+
+
+async def set_risk_appetite(info: Info, product: str, appetite: Appetite) -> Appetite | DomainError:
+    try:
+        return await set_appetite(consents.partner_of(info.context.principal), product, appetite)
+    except DomainError as refusal:
+        return refusal
 
 
 async def assessment(info: Info, assessment_id: str) -> AssessmentView:

@@ -16,7 +16,7 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.assessment_models import AssessmentStatus as AssessmentStatusValue
-from domain.assessment_outcome import REASONS
+from domain.assessment_outcome import DEFAULT_APPETITE, REASONS, Appetite
 from domain.assessment_reads import AssessmentView, PersonsAssessment
 from domain.assessments import AssessmentAsked
 from domain.consent_terms import Scope
@@ -297,6 +297,9 @@ class AssessmentErrorCode(enum.Enum):
     PARTNER_ONLY = strawberry.enum_value(
         "PARTNER_ONLY", description="Needs a partner's access token."
     )
+    INVALID_APPETITE = strawberry.enum_value(
+        "INVALID_APPETITE", description="A risk appetite value is out of range."
+    )
 
 
 @strawberry.type(description="The assessment, answered where the STANDARD path allows.")
@@ -319,15 +322,86 @@ RequestAssessmentPayload = Annotated[
 ]
 
 
+@strawberry.type(description="A partner's limits for one product.")
+class RiskAppetite:
+    product: Product = strawberry.field(description="The product.")
+    max_term_default_probability: float = strawberry.field(
+        description="Highest probability of default over the term, 0-1."
+    )
+    min_grade: str = strawberry.field(description="Lowest grade accepted, A (best) to D.")
+    max_instalment_to_spend: float = strawberry.field(
+        description="Highest monthly instalment as a share of monthly spending."
+    )
+
+
+@strawberry.type(description="The appetite is saved; later assessments use it.")
+class RiskAppetiteSet:
+    appetite: RiskAppetite = strawberry.field(description="The saved appetite.")
+
+
+SetRiskAppetitePayload = Annotated[
+    RiskAppetiteSet | AssessmentRefused,
+    strawberry.union(
+        "SetRiskAppetitePayload",
+        description="The outcome of setRiskAppetite: the saved appetite, or the refusal.",
+    ),
+]
+
+
+def _refused(refusal: DomainError) -> AssessmentRefused:
+    return AssessmentRefused(message=str(refusal), code=AssessmentErrorCode[refusal.code.upper()])
+
+
 @strawberry.type(description="Credit assessment changes.")
 class AssessmentMutation:
+    @strawberry.mutation(
+        description="A partner sets its risk appetite for one of its products. Without one, "
+        f"the defaults apply: term PD at most {DEFAULT_APPETITE.max_term_default_probability}, "
+        f"grade {DEFAULT_APPETITE.min_grade} or better, instalment at most "
+        f"{DEFAULT_APPETITE.max_instalment_to_spend} of monthly spending."
+    )
+    async def set_risk_appetite(
+        self,
+        info: Info,
+        product: Annotated[Product, strawberry.argument(description="One of its products.")],
+        max_term_default_probability: Annotated[
+            float, strawberry.argument(description="Highest term PD accepted, above 0 up to 1.")
+        ],
+        min_grade: Annotated[
+            str, strawberry.argument(description="Lowest grade accepted: A, B, C or D.")
+        ],
+        max_instalment_to_spend: Annotated[
+            float,
+            strawberry.argument(
+                description="Highest instalment as a share of monthly spending, above 0 up to 10."
+            ),
+        ],
+    ) -> SetRiskAppetitePayload:
+        outcome = await assessments.set_risk_appetite(
+            info,
+            product.name,
+            Appetite(max_term_default_probability, min_grade, max_instalment_to_spend),
+        )
+        if isinstance(outcome, DomainError):
+            return _refused(outcome)
+        return RiskAppetiteSet(
+            appetite=RiskAppetite(
+                product=product,
+                max_term_default_probability=outcome.max_term_default_probability,
+                min_grade=outcome.min_grade,
+                max_instalment_to_spend=outcome.max_instalment_to_spend,
+            )
+        )
+
     @strawberry.mutation(
         description="A partner asks for a credit assessment of a subject for an amount. Needs "
         "a consent covering CREDIT_ASSESSMENT (a ONE_TIME consent serves one assessment). The "
         "request is logged where the person sees it."
     )
     async def request_assessment(
-        self, info: Info, input: AssessmentInput
+        self,
+        info: Info,
+        input: Annotated[AssessmentInput, strawberry.argument(description="What to assess.")],
     ) -> RequestAssessmentPayload:
         asked = AssessmentAsked(
             subject_id=str(input.subject_id),
@@ -339,9 +413,7 @@ class AssessmentMutation:
         )
         outcome = await assessments.request_assessment(info, asked, asked_scopes(info))
         if isinstance(outcome, DomainError):
-            return AssessmentRefused(
-                message=str(outcome), code=AssessmentErrorCode[outcome.code.upper()]
-            )
+            return _refused(outcome)
         return AssessmentRequested(assessment=Assessment(view=outcome))
 
 

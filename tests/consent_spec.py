@@ -179,6 +179,12 @@ PUBLIC_FIELDS: frozenset[str] = frozenset(
         "AssessmentStep.note",
         "Money.value",
         "Money.currency",
+        "Mutation.setRiskAppetite",
+        "RiskAppetiteSet.appetite",
+        "RiskAppetite.product",
+        "RiskAppetite.maxTermDefaultProbability",
+        "RiskAppetite.minGrade",
+        "RiskAppetite.maxInstalmentToSpend",
     }
 )
 

@@ -30,6 +30,7 @@ PARTNER_ROOTS = (
     "Query.partners",
     "Mutation.requestConsent",
     "Mutation.requestAssessment",
+    "Mutation.setRiskAppetite",
 )
 
 
