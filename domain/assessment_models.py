@@ -62,6 +62,8 @@ class Assessment(Model):
     received_at = fields.DatetimeField()
     due_by = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
+    # Set once, by whoever first sees it past `due_by` (the deadline watch or a late completion).
+    sla_breached_at = fields.DatetimeField(null=True)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     recommended_limit = fields.DecimalField(max_digits=24, decimal_places=2, null=True)
     term_default_probability = fields.FloatField(null=True)

@@ -28,6 +28,7 @@ from consent.models import ConsentGrant
 from consent.policy import policy_for
 from consent.products import Product, products_for
 from consent.reads import authorise_reads, authorise_result_read, people_behind
+from domain.assessment_deadlines import SLA_BREACHED
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep, RiskAppetite
 from domain.assessment_outcome import DEFAULT_APPETITE, GRADES, Appetite, assess
 from domain.assessment_terms import AssessmentTerms, Tier
@@ -322,11 +323,15 @@ class Assessments:
         assessment.grade = report.grade.value if report and report.grade else None
         assessment.model_version = report.model_version if report else None
         assessment.completed_at = now
+        late = now > assessment.due_by
+        if late and assessment.sla_breached_at is None:
+            assessment.sla_breached_at = now
         await self._step(
             assessment,
             AssessmentStatus.COMPLETED,
-            note="SLA_BREACHED" if now > assessment.due_by else None,
+            note=SLA_BREACHED if late else None,
             fields=[
+                "sla_breached_at",
                 "outcome",
                 "reason_codes",
                 "term_default_probability",

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('due_by', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('completed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('sla_breached_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('outcome', fields.CharEnumField(null=True, description='APPROVE: APPROVE\nREFER: REFER\nDECLINE: DECLINE', enum_type=Outcome, max_length=16)),
                 ('recommended_limit', fields.DecimalField(null=True, max_digits=24, decimal_places=2)),
                 ('term_default_probability', fields.FloatField(null=True)),

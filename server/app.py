@@ -27,6 +27,7 @@ from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
+from server.deadline_watch import deadline_watch
 from server.errors import database_error, http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
@@ -85,7 +86,8 @@ def create_app(
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
-            yield
+            async with deadline_watch():
+                yield
 
     rate_limiter = RateLimiter(
         partner_default=settings.api.partner_requests_per_minute,

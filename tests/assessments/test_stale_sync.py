@@ -7,13 +7,13 @@ from datetime import timedelta
 import httpx
 import pytest
 from assessment_support import asking, granted, request
-from linking_support import link_account
 from starlette.applications import Starlette
 
 from consent.catalog import PartnerType
 from consent_support import Actors
 from domain.clock import utc_now
 from domain.models import LinkedAccount
+from linking_support import link_account
 
 
 @pytest.fixture
@@ -43,5 +43,6 @@ async def test_data_older_than_a_day_is_synced_and_fresh_data_is_left(
     assert answer["assessment"]["status"] == "COMPLETED"
     social = await LinkedAccount.get(person_id=person.person.id, provider="sandbox-social")
     ecommerce = await LinkedAccount.get(person_id=person.person.id, provider="sandbox-ecommerce")
-    assert social.last_synced_at is not None and social.last_synced_at > fresh
+    assert social.last_synced_at is not None
+    assert social.last_synced_at > fresh
     assert ecommerce.last_synced_at == fresh
