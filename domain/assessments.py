@@ -203,6 +203,14 @@ class Assessments:
             if asked.subject_id not in people:
                 return AssessmentRefused("NOT_FOUND", "no subject with this id")
             person_id = people[asked.subject_id]
+            person = await Person.filter(id=person_id).using_db(connection).get()
+            tier = self._terms.tier(checked.amount_cny, _region(person.phone))
+            if tier is Tier.EXTENDED:
+                # Refused before consent is decided, so no ONE_TIME grant is spent on it.
+                return AssessmentRefused(
+                    "EXTENDED_NOT_AVAILABLE",
+                    "Assessments at or above the EXTENDED threshold are not offered yet.",
+                )
             decision = (
                 await authorise_reads(
                     partner.partner_id,
@@ -230,13 +238,6 @@ class Assessments:
                 return AssessmentRefused(
                     decision.denied[Scope.CREDIT_ASSESSMENT].value,
                     "The person's consent does not cover a credit assessment for this partner.",
-                )
-            person = await Person.filter(id=person_id).using_db(connection).get()
-            tier = self._terms.tier(checked.amount_cny, _region(person.phone))
-            if tier is Tier.EXTENDED:
-                return AssessmentRefused(
-                    "EXTENDED_NOT_AVAILABLE",
-                    "Assessments at or above the EXTENDED threshold are not offered yet.",
                 )
             assessment = await Assessment.create(
                 using_db=connection,

@@ -237,6 +237,20 @@ async def test_bad_input_is_a_typed_refusal_and_writes_nothing(
     await _write_nothing_check(bank.partner.id)
 
 
+async def test_a_refused_extended_amount_does_not_spend_a_one_time_grant(
+    actors: Actors, app: Starlette, client: httpx.AsyncClient
+) -> None:
+    bank = await actors.partner(PartnerType.BANK)
+    person = await person_with_data(app, client)
+    subject = await granted(bank, person, ["CREDIT_ASSESSMENT"], access="ONE_TIME")
+
+    refused = await request(bank, **asking(subject, amount={"value": "6000", "currency": "CNY"}))
+    answered = await request(bank, **asking(subject, reference="loan-2"))
+
+    assert refused["code"] == "EXTENDED_NOT_AVAILABLE"
+    assert answered["assessment"]["status"] == "COMPLETED"
+
+
 @pytest.mark.parametrize("partner_type", [PartnerType.JOB_SITE, PartnerType.DATING])
 async def test_job_sites_and_dating_sites_cannot_ask(
     actors: Actors, partner_type: PartnerType
