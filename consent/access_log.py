@@ -36,6 +36,8 @@ class LogEvent(enum.StrEnum):
     # The person's own export of their data (PIPL art. 45): asked for, then downloaded.
     DATA_EXPORT_REQUESTED = "DATA_EXPORT_REQUESTED"
     DATA_EXPORTED = "DATA_EXPORTED"
+    # A partner asked for a credit assessment (its result is read later as a READ).
+    ASSESSMENT_REQUESTED = "ASSESSMENT_REQUESTED"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ class Scope(enum.StrEnum):
     DATA_SOURCES = "DATA_SOURCES"
     SPENDING_PROFILE = "SPENDING_PROFILE"
     SOCIAL_PROFILE = "SOCIAL_PROFILE"
+    # An assessment of the person for an amount: its outcome, recommended limit and reasons.
+    CREDIT_ASSESSMENT = "CREDIT_ASSESSMENT"
 
 
 class PartnerType(enum.StrEnum):

@@ -36,6 +36,7 @@ POLICIES: dict[PartnerType, PartnerTypePolicy] = {
                 Scope.IDENTITY,
                 Scope.CONTACT,
                 Scope.DATA_SOURCES,
+                Scope.CREDIT_ASSESSMENT,
             }
         ),
         frozenset({Purpose.INSURANCE_UNDERWRITING}),
@@ -43,7 +44,14 @@ POLICIES: dict[PartnerType, PartnerTypePolicy] = {
     ),
     PartnerType.RENTAL: PartnerTypePolicy(
         frozenset(
-            {Scope.GRADE, Scope.SCORE, Scope.IDENTITY, Scope.CONTACT, Scope.SPENDING_PROFILE}
+            {
+                Scope.GRADE,
+                Scope.SCORE,
+                Scope.IDENTITY,
+                Scope.CONTACT,
+                Scope.SPENDING_PROFILE,
+                Scope.CREDIT_ASSESSMENT,
+            }
         ),
         frozenset({Purpose.RENTAL_APPLICATION}),
         180,

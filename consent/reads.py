@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -74,6 +75,30 @@ async def authorise_reads(
     return decisions
 
 
+def authorise_result_read(
+    partner_type: PartnerType,
+    grants: Iterable[ConsentGrant],
+    asked: frozenset[Scope],
+    own_grant_id: uuid.UUID,
+    now: datetime,
+) -> ReadDecision:
+    """Decide a read of what an earlier use produced, such as an assessment's result.
+
+    The grant that allowed the use serves reading its result until it expires or is revoked,
+    even when it was ONE_TIME and that use spent it. Reading a result never spends a grant:
+    other ONE_TIME grants are left out, so they stay for the use they were given for.
+    """
+    states: list[GrantState] = []
+    for row in grants:
+        state = _state(row)
+        if state.id == own_grant_id and state.status is GrantStatus.USED_UP:
+            state = replace(state, status=GrantStatus.ACTIVE, access=Access.ONGOING)
+        if state.access is Access.ONE_TIME and state.status is GrantStatus.ACTIVE:
+            continue
+        states.append(state)
+    return decide(partner_type, states, asked, now)
+
+
 async def _claim(
     grant_ids: frozenset[uuid.UUID], now: datetime, connection: BaseDBAsyncClient
 ) -> set[uuid.UUID]:
@@ -91,12 +116,4 @@ async def _claim(
 
 
 def _used_up(grant: GrantState) -> GrantState:
-    return GrantState(
-        id=grant.id,
-        scopes=grant.scopes,
-        purpose=grant.purpose,
-        access=grant.access,
-        status=GrantStatus.USED_UP,
-        granted_at=grant.granted_at,
-        expires_at=grant.expires_at,
-    )
+    return replace(grant, status=GrantStatus.USED_UP)

@@ -15,8 +15,10 @@ read and every erasure is a writing transaction, which SQLite already runs one a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -36,7 +38,9 @@ from domain.models import (
     ScoreReport,
 )
 from domain.phone import parse_phone
-from storage.transactions import writing
+from storage.transactions import retried, writing
+
+T = TypeVar("T")
 
 # Any constant works; it names the lock between partner reads and erasures on PostgreSQL.
 _ERASURE_LOCK_KEY = 0x5C0E_E4A5
@@ -60,6 +64,17 @@ async def hold_off_erasure(connection: BaseDBAsyncClient) -> None:
         await connection.execute_query(
             "SELECT pg_advisory_xact_lock_shared($1)", [_ERASURE_LOCK_KEY]
         )
+
+
+async def erasure_safe_read(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
+    """Run a partner read's `work` in a (retried) writing transaction no erasure interleaves with:
+    the read sees the person whole or not at all."""
+
+    async def held_off(connection: BaseDBAsyncClient) -> T:
+        await hold_off_erasure(connection)
+        return await work(connection)
+
+    return await retried(held_off)
 
 
 async def erase_person(

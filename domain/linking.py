@@ -293,6 +293,26 @@ class AccountLinking:
     async def sync(self, principal: Principal, account_id: str) -> Synced:
         """Fetch the account's data again, refreshing the access token when it has expired."""
         account = await self._owned(principal, account_id)
+        await self._resync(account)
+        return Synced(account, await self._rescore_quietly(account.person_id))
+
+    async def sync_stale(self, person_id: uuid.UUID, synced_before: datetime) -> list[str]:
+        """Sync each of the person's linked accounts last synced before `synced_before`, then
+        re-score once if any was; return the failures (the last good data stays in place)."""
+        stale = await LinkedAccount.filter(
+            person_id=person_id, status=LinkStatus.LINKED, last_synced_at__lt=synced_before
+        ).order_by("kind")
+        failures: list[str] = []
+        for account in stale:
+            try:
+                await self._resync(account)
+            except LinkRefused as refusal:
+                failures.append(refusal.code)
+        if stale:
+            await self._rescore_quietly(person_id)
+        return failures
+
+    async def _resync(self, account: LinkedAccount) -> None:
         if account.status is not LinkStatus.LINKED or account.tokens_encrypted is None:
             raise LinkRefused("NOT_LINKED", "This account is not linked; link it again.")
         provider = self._provider(account.provider)
@@ -300,15 +320,16 @@ class AccountLinking:
             tokens = TokenSet.from_json(self._tokens.decrypt(account.tokens_encrypted))
             record, tokens = await self._fetch_fresh(provider, tokens)
         except DecryptionError:
-            return await self._revoked(account, "ScoreLink can no longer read its access.")
+            await self._fail(account, "ScoreLink can no longer read its access.")
+            return
         except ProviderRefused as refusal:
             # The provider no longer honours the grant: the data may not be kept.
-            return await self._revoked(account, str(refusal))
+            await self._fail(account, str(refusal))
+            return
         except ProviderError as failure:
             # Timeouts and bad answers leave the last good data in place.
             raise LinkRefused(failure.code, str(failure)) from None
         await self._store(account, record, tokens, self._clock(), first_link=False)
-        return Synced(account, await self._rescore_quietly(account.person_id))
 
     async def _fetch_fresh(
         self, provider: OAuthProvider, tokens: TokenSet
@@ -332,10 +353,6 @@ class AccountLinking:
                 f"{provider.config.display_name} access expired; link the account again."
             )
         return await provider.refresh(tokens.refresh_token)
-
-    async def _revoked(self, account: LinkedAccount, reason: str) -> Synced:
-        await self._fail(account, reason)
-        return Synced(account, await self._rescore_quietly(account.person_id))
 
     async def unlink(self, principal: Principal, account_id: str) -> Unlinked:
         """Delete the account with its tokens and data; the new report no longer uses it."""

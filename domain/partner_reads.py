@@ -10,13 +10,11 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import Subquery
 
 from consent import access_log
@@ -27,7 +25,7 @@ from consent.liveness import in_force_filter
 from consent.models import ConsentGrant, PartnerSubject
 from consent.reads import authorise_reads, people_behind
 from domain.clock import utc_now
-from domain.erasure import hold_off_erasure
+from domain.erasure import erasure_safe_read
 from domain.errors import DomainError, InvalidCursor
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.principal import PartnerPrincipal
@@ -39,14 +37,9 @@ from domain.profiles import (
     social_profile,
     spending_profile,
 )
-from storage.transactions import writing
 
 MAX_PAGE_SIZE = 100
 _SUBJECT_ID_MAX_LENGTH = 64
-# Appends from two processes can race for the chain head (SQLite); the loser retries.
-_APPEND_ATTEMPTS = 5
-
-T = TypeVar("T")
 
 
 class SubjectData(enum.Enum):
@@ -56,6 +49,7 @@ class SubjectData(enum.Enum):
     HISTORY = "earlier reports"
     PERSON = "the person's own record"
     ACCOUNTS = "linked accounts"
+    ASSESSMENT_RESULTS = "results of this partner's assessments (domain.assessment_reads)"
 
 
 # The data each scope's fields are made of: a read loads a kind only when a scope that needs
@@ -72,6 +66,7 @@ DATA_OF_SCOPE: dict[Scope, SubjectData] = {
     Scope.DATA_SOURCES: SubjectData.ACCOUNTS,
     Scope.SPENDING_PROFILE: SubjectData.ACCOUNTS,
     Scope.SOCIAL_PROFILE: SubjectData.ACCOUNTS,
+    Scope.CREDIT_ASSESSMENT: SubjectData.ASSESSMENT_RESULTS,
 }
 
 
@@ -97,6 +92,16 @@ class ScopeNotLoaded(RuntimeError):
     """A field was resolved for a scope the read did not ask for: a bug, never a leak."""
 
 
+def require_scope(decision: ReadDecision, scope: Scope) -> None:
+    """Return if the read granted `scope`; raise the partner-facing denial otherwise."""
+    if scope in decision.allowed:
+        return
+    reason = decision.denied.get(scope)
+    if reason is None:
+        raise ScopeNotLoaded(f"{scope.value} was not part of this read")
+    raise ScopeDenied(scope, reason)
+
+
 @dataclass
 class SubjectView:
     """What one read may show of one subject.
@@ -115,13 +120,7 @@ class SubjectView:
     _accounts: list[LinkedAccount] = field(default_factory=list)
 
     def require(self, scope: Scope) -> None:
-        """Return if the read granted `scope`; raise the partner-facing denial otherwise."""
-        if scope in self.decision.allowed:
-            return
-        reason = self.decision.denied.get(scope)
-        if reason is None:
-            raise ScopeNotLoaded(f"{scope.value} was not part of this read")
-        raise ScopeDenied(scope, reason)
+        require_scope(self.decision, scope)
 
     @property
     def report(self) -> ScoreReport | None:
@@ -158,18 +157,6 @@ def _could_be_subject_id(value: str) -> bool:
     return len(value) <= _SUBJECT_ID_MAX_LENGTH and "\x00" not in value
 
 
-async def _with_retries(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
-    for attempt in range(_APPEND_ATTEMPTS):
-        try:
-            async with writing() as connection:
-                await hold_off_erasure(connection)
-                return await work(connection)
-        except (IntegrityError, OperationalError):
-            if attempt == _APPEND_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
 async def read_subjects(
     partner: PartnerPrincipal,
     subject_ids: Iterable[str],
@@ -186,7 +173,7 @@ async def read_subjects(
         people = await people_behind(partner.partner_id, wanted, connection)
         return await _read(partner, people, asked, request_id, moment, connection)
 
-    return await _with_retries(work)
+    return await erasure_safe_read(work)
 
 
 async def read_subject(
@@ -246,7 +233,7 @@ async def list_subjects(
             end_cursor=page[-1].subject_id if page else None,
         )
 
-    return await _with_retries(work)
+    return await erasure_safe_read(work)
 
 
 async def _read(

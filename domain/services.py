@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connectors.registry import ProviderRegistry
+from domain.assessment_terms import AssessmentTerms
 from domain.scoring_model import ScoringModel
 from domain.secret_keys import SecretKeys
 from domain.sms import SmsSender
@@ -24,3 +25,5 @@ class Services:
     scoring: ScoringModel
     # Account-linking providers, each bound to its callback URL.
     providers: ProviderRegistry
+    # Reference rates, tiers and deadlines of credit assessments.
+    assessment_terms: AssessmentTerms = field(default_factory=AssessmentTerms)

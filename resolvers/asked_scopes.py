@@ -31,7 +31,7 @@ from graphql import (
 
 from domain.consent_terms import Scope
 from resolvers.context import Info
-from resolvers.field_scopes import declared_scope
+from resolvers.field_scopes import declared_scopes
 
 
 def _condition(node: DirectiveNode, info: GraphQLResolveInfo[Any]) -> bool:
@@ -74,9 +74,9 @@ def _walk(
             field = parent.fields.get(selection.name.value)
             if field is None:
                 continue  # __typename; validation refused any other unknown field
-            scope = declared_scope(field)
-            if scope is not None:
-                scopes.add(scope)
+            declared = declared_scopes(field)
+            if declared:
+                scopes.update(declared)
             elif selection.selection_set:
                 _walk(selection.selection_set, get_named_type(field.type), info, scopes)
         elif isinstance(selection, InlineFragmentNode):

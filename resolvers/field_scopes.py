@@ -5,8 +5,8 @@ extension. That one declaration is read back for everything that needs it:
 - before the field resolves, `ConsentChecked` asks the read's decision (made in `consent`, held
   by the domain's view) whether the scope was granted, and turns a denial into the documented
   field error (null, `extensions.code` and `extensions.scope`);
-- `declared_scope` gives the asked-scope walk (`resolvers.asked_scopes`) the scope of a field in
-  a query document, so the read loads exactly the data of the scopes asked and granted;
+- `declared_scopes` gives the asked-scope walk (`resolvers.asked_scopes`) the scopes of a field
+  in a query document, so the read loads exactly the data of the scopes asked and granted;
 - `field_scopes` derives the whole field-to-scope catalogue from a schema, for the tests that
   hold it against DESIGN.md and for integration engineers.
 """
@@ -45,10 +45,10 @@ class ConsentedObject(Protocol):
 
 
 class ConsentChecked(FieldExtension):
-    """Refuses the field, before its resolver runs, unless the read granted its scope."""
+    """Refuses the field, before its resolver runs, unless the read granted each of its scopes."""
 
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
+    def __init__(self, *scopes: Scope) -> None:
+        self.scopes = scopes
 
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
         self._require(source)
@@ -62,28 +62,29 @@ class ConsentChecked(FieldExtension):
 
     def _require(self, source: ConsentedObject) -> None:
         try:
-            source.view.require(self.scope)
+            for scope in self.scopes:
+                source.view.require(scope)
         except ScopeDenied as denied:
             raise field_error(denied) from None
 
 
-def declared_scope(field: GraphQLField) -> Scope | None:
-    """The scope a schema field was declared with, or None for a field that needs none."""
+def declared_scopes(field: GraphQLField) -> frozenset[Scope]:
+    """The scopes a schema field was declared with; empty for a field that needs none."""
     definition = (field.extensions or {}).get(_STRAWBERRY_DEFINITION)
     for extension in getattr(definition, "extensions", None) or ():
         if isinstance(extension, ConsentChecked):
-            return extension.scope
-    return None
+            return frozenset(extension.scopes)
+    return frozenset()
 
 
-def field_scopes(schema: GraphQLSchema) -> dict[str, Scope]:
-    """Every scoped field of the schema as `Type.field` -> scope."""
-    catalogue: dict[str, Scope] = {}
+def field_scopes(schema: GraphQLSchema) -> dict[str, frozenset[Scope]]:
+    """Every scoped field of the schema as `Type.field` -> the scopes it needs."""
+    catalogue: dict[str, frozenset[Scope]] = {}
     for type_name, named in schema.type_map.items():
         if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
             continue
         for field_name, field in named.fields.items():
-            scope = declared_scope(field)
-            if scope is not None:
-                catalogue[f"{type_name}.{field_name}"] = scope
+            scopes = declared_scopes(field)
+            if scopes:
+                catalogue[f"{type_name}.{field_name}"] = scopes
     return catalogue

@@ -19,6 +19,14 @@ class AccessLogPartner:
     type: PartnerType = strawberry.field(description="The kind of organisation.")
 
 
+def partner_card(partner: Partner | None) -> AccessLogPartner | None:
+    if partner is None:
+        return None
+    return AccessLogPartner(
+        id=strawberry.ID(str(partner.id)), name=partner.name, type=PartnerType(partner.type.value)
+    )
+
+
 @strawberry.type(
     description="One entry of the append-only, hash-chained access log. Entries hold no "
     "tokens, codes or score values."
@@ -27,8 +35,8 @@ class AccessLogEntry:
     id: int = strawberry.field(description="Position in the log; later entries have larger ids.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
     event: str = strawberry.field(
-        description="READ, READ_DENIED, CONSENT_REQUESTED, REQUEST_APPROVED, REQUEST_DENIED, "
-        "GRANTED, RENEWED or REVOKED."
+        description="READ, READ_DENIED, ASSESSMENT_REQUESTED, CONSENT_REQUESTED, "
+        "REQUEST_APPROVED, REQUEST_DENIED, GRANTED, RENEWED or REVOKED."
     )
     subject_id: str | None = strawberry.field(
         description="The pairwise subject id the partner used, if any."

@@ -16,10 +16,9 @@ import strawberry
 from domain.consent_terms import ConsentError, ConsentGrant, ConsentRequest
 from domain.consents import consent_request_status, grant_status
 from domain.errors import DomainError
-from domain.models import Partner
 from resolvers import consents
 from resolvers.context import Info
-from schema.access_log import AccessLogEntry, AccessLogPartner
+from schema.access_log import AccessLogEntry, AccessLogPartner, partner_card
 from schema.consent_enums import (
     Access,
     ConsentRequestStatus,
@@ -116,7 +115,7 @@ class Consent:
 
     @strawberry.field(description="The partner that may read under it.")
     async def partner(self, info: Info) -> AccessLogPartner | None:
-        return _partner_card(await consents.partner(info, self.partner_id))
+        return partner_card(await consents.partner(info, self.partner_id))
 
     @strawberry.field(
         description="A signed consent receipt for this consent's latest change (given, "
@@ -141,14 +140,6 @@ class Consent:
         )
 
 
-def _partner_card(partner: Partner | None) -> AccessLogPartner | None:
-    if partner is None:
-        return None
-    return AccessLogPartner(
-        id=strawberry.ID(str(partner.id)), name=partner.name, type=PartnerType(partner.type.value)
-    )
-
-
 @strawberry.type(description="A partner's request for consent, as the person asked sees it.")
 class ConsentRequestForPerson:
     id: strawberry.ID = strawberry.field(description="The request's id.")
@@ -164,7 +155,7 @@ class ConsentRequestForPerson:
 
     @strawberry.field(description="The partner asking.")
     async def partner(self, info: Info) -> AccessLogPartner | None:
-        return _partner_card(await consents.partner(info, self.partner_id))
+        return partner_card(await consents.partner(info, self.partner_id))
 
     @classmethod
     def of(cls, request: ConsentRequest) -> ConsentRequestForPerson:
@@ -279,7 +270,7 @@ class ConsentQuery:
         ] = None,
     ) -> list[AccessLogPartner]:
         found = await consents.partners(info, type.domain() if type else None)
-        return [card for card in map(_partner_card, found) if card is not None]
+        return [card for card in map(partner_card, found) if card is not None]
 
 
 @strawberry.type(description="Consent changes.")

@@ -41,6 +41,10 @@ class Scope(enum.Enum):
     SOCIAL_PROFILE = strawberry.enum_value(
         "SOCIAL_PROFILE", description="Social account age, audience band, activity level."
     )
+    CREDIT_ASSESSMENT = strawberry.enum_value(
+        "CREDIT_ASSESSMENT",
+        description="Assessments for an amount: outcome, recommended limit and reason codes.",
+    )
 
     def domain(self) -> ScopeValue:
         return ScopeValue(self.name)

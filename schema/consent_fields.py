@@ -3,7 +3,9 @@
     @scoped(Scope.SCORE, description="Score 300-850; higher is better.")
     def score(self) -> int | None: ...
 
-is the only place that says SCORE opens `score`. The declaration adds the check that runs
+is the only place that says SCORE opens `score`. A field made of two scopes' data names both
+(`@scoped(Scope.CREDIT_ASSESSMENT, Scope.DEFAULT_PROBABILITY, ...)`) and needs each. The
+declaration adds the check that runs
 before the field resolves (`resolvers.field_scopes.ConsentChecked`) and the `@requiresScope`
 directive that shows the scope to integration engineers in the SDL; the asked-scope walk and
 the field catalogue are derived from it.
@@ -23,16 +25,19 @@ from schema.consent_enums import Scope as ScopeEnum
 
 @strawberry.schema_directive(
     locations=[Location.FIELD_DEFINITION],
-    description="The consent scope a partner must hold for this field to return a value.",
+    description="A consent scope a partner must hold for this field to return a value; a field "
+    "with several needs each.",
+    repeatable=True,
 )
 class RequiresScope:
     scope: ScopeEnum
 
 
-def scoped(scope: Scope, *, description: str) -> Any:
-    """A Strawberry field that only a read granted `scope` may resolve."""
+def scoped(scope: Scope, *also: Scope, description: str) -> Any:
+    """A Strawberry field that only a read granted `scope` (and each of `also`) may resolve."""
+    scopes = (scope, *also)
     return strawberry.field(
-        description=f"{description} Scope: {scope.value}.",
-        extensions=[ConsentChecked(scope)],
-        directives=[RequiresScope(scope=ScopeEnum[scope.name])],
+        description=f"{description} Scope: {' and '.join(s.value for s in scopes)}.",
+        extensions=[ConsentChecked(*scopes)],
+        directives=[RequiresScope(scope=ScopeEnum[s.name]) for s in scopes],
     )

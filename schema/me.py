@@ -14,6 +14,7 @@ from resolvers import consents, linking, sessions
 from resolvers.context import Info
 from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
+from schema.assessments import MyAssessment, my_assessments
 from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log
 from schema.linking import LinkedAccount
 from schema.report import ScoreReport
@@ -58,6 +59,13 @@ class Person:
     async def report(self, info: Info) -> ScoreReport | None:
         report = await linking.current_report(uuid.UUID(str(self.id)))
         return ScoreReport.of(report) if report is not None else None
+
+    @strawberry.field(
+        description="Credit assessments partners asked about this person, newest first: who "
+        "asked, the amount, the product, the outcome and when."
+    )
+    async def assessments(self, info: Info) -> list[MyAssessment]:
+        return await my_assessments(info)
 
     @classmethod
     def from_model(cls, person: PersonModel) -> Person:

@@ -19,6 +19,13 @@ from resolvers import consents, partner_reads
 from resolvers.context import Info
 from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
+from schema.assessments import (
+    Assessment,
+    AssessmentConnection,
+    AssessmentStatus,
+    partner_assessment,
+    partner_assessments,
+)
 from schema.consent_enums import (
     Access,
     ConsentRequestStatus,
@@ -241,6 +248,35 @@ class PartnerViewer:
             return Subject(view=await partner_reads.subject(info, str(id)))
         except DomainError as error:
             raise field_error(error) from None
+
+    @strawberry.field(
+        description="One of this partner's credit assessments; null with a NOT_FOUND error "
+        "for another's. The read is logged."
+    )
+    async def assessment(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The assessment's id.")],
+    ) -> Assessment | None:
+        return await partner_assessment(info, str(id))
+
+    @strawberry.field(
+        description="This partner's credit assessments, newest first; each one on the page is "
+        "a logged read."
+    )
+    async def assessments(
+        self,
+        info: Info,
+        first: FirstArgument = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+        status: Annotated[
+            AssessmentStatus | None,
+            strawberry.argument(description="Only assessments in this status; omitted: all."),
+        ] = None,
+    ) -> AssessmentConnection:
+        return await partner_assessments(info, first, after, status)
 
     @strawberry.field(description="This partner's own access-log entries, newest first.")
     async def access_log(

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 
+from schema.assessments import AssessmentMutation
 from schema.consent_api import ConsentMutation, ConsentQuery
 from schema.data_rights import DataRightsMutation
 from schema.error_model import ScoreLinkSchema
@@ -37,7 +38,10 @@ def _described(root: type, description: str) -> type:
 def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
     query = _described(merge_types("Query", (Query, ConsentQuery, LinkQuery)), QUERY_DESCRIPTION)
     mutation = _described(
-        merge_types("Mutation", (Mutation, ConsentMutation, LinkMutation, DataRightsMutation)),
+        merge_types(
+            "Mutation",
+            (Mutation, ConsentMutation, LinkMutation, DataRightsMutation, AssessmentMutation),
+        ),
         MUTATION_DESCRIPTION,
     )
     limits = limits or SchemaLimits()

@@ -28,6 +28,7 @@ from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.data_exports import EXPORT_ROUTE, export_download
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
+from server.deadline_watch import deadline_watch
 from server.errors import database_error, http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
@@ -82,10 +83,12 @@ def create_app(
                 allowed_countries=settings.allowed_countries,
                 scoring=ScoringModel(settings.model_dir),
                 providers=providers,
+                assessment_terms=settings.assessments,
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
-            yield
+            async with deadline_watch():
+                yield
 
     rate_limiter = RateLimiter(
         partner_default=settings.api.partner_requests_per_minute,

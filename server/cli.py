@@ -16,6 +16,8 @@ import orjson
 from tortoise.context import TortoiseContext
 
 from consent.access_log import verify_chain
+from domain.assessment_deadlines import sla_report
+from domain.clock import utc_now
 from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
 from domain.login import unlock_phone
@@ -266,6 +268,36 @@ def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _duration(span: timedelta | None) -> str:
+    return "-" if span is None else f"{span.total_seconds():.1f}s"
+
+
+def _assessments_sla(args: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= args.days <= 3650:
+        return _fail("--days must be 1 to 3650")
+
+    async def work() -> int:
+        rows = await sla_report(utc_now(), args.days)
+        print(
+            f"{'tier':<9} {'count':>6} {'in time':>8} {'p50':>9} {'p95':>9} "
+            f"{'open now':>8} {'oldest open':>11}"
+        )
+        for row in rows:
+            share = (
+                "-"
+                if row.completed_within_deadline is None
+                else f"{row.completed_within_deadline:.1%}"
+            )
+            print(
+                f"{row.tier.value:<9} {row.count:>6} {share:>8} "
+                f"{_duration(row.p50_to_decision):>9} {_duration(row.p95_to_decision):>9} "
+                f"{row.open_now:>8} {_duration(row.oldest_open):>11}"
+            )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _model_command(args: argparse.Namespace, settings: Settings) -> int:
     """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
     if args.model_command != "monitor" or args.scores_file is not None:
@@ -365,6 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--default", action="store_true", help="use SCORELINK_PARTNER_RATE_LIMIT again"
     )
     limit.set_defaults(handler=_partners_limit)
+
+    assessments = commands.add_parser("assessments", help="credit assessments")
+    assessment_commands = assessments.add_subparsers(dest="assessments_command", required=True)
+    sla = assessment_commands.add_parser(
+        "sla", help="per tier: count, share within deadline, p50/p95 to decision, open now"
+    )
+    sla.add_argument("--days", type=int, default=7, help="assessments received in the last N days")
+    sla.set_defaults(handler=_assessments_sla)
 
     sandbox = commands.add_parser("sandbox", help="sandbox environment data")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)

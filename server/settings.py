@@ -12,6 +12,8 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ import phonenumbers
 
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
+from domain.assessment_terms import DEFAULT_CNY_RATES, AssessmentTerms
 from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
@@ -89,6 +92,7 @@ class Settings:
     database_timeout: int = 5
     # Secret keys that `secret_key` replaced: what they encrypted still decrypts.
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    assessments: AssessmentTerms = field(default_factory=AssessmentTerms)
 
     @property
     def is_sandbox(self) -> bool:
@@ -121,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "SCORELINK_DB_TIMEOUT", env.get("SCORELINK_DB_TIMEOUT", "5"), 1, 300
         ),
         previous_secret_keys=_previous_secret_keys(env.get("SCORELINK_PREVIOUS_SECRET_KEYS", "")),
+        assessments=_assessment_terms(env),
     )
 
 
@@ -290,3 +295,80 @@ def _link_providers(
         )
     except ProviderConfigError as error:
         raise ConfigError(error.variable, error.problem) from None
+
+
+def _assessment_terms(env: Mapping[str, str]) -> AssessmentTerms:
+    """SCORELINK_ASSESSMENT_*: rates and thresholds as decimals, deadlines in minutes."""
+    defaults = AssessmentTerms()
+
+    def minutes(variable: str, default: timedelta) -> timedelta:
+        raw = env.get(variable, str(int(default.total_seconds() // 60)))
+        return timedelta(minutes=_bounded_int(variable, raw, 1, 7 * 24 * 60))
+
+    return AssessmentTerms(
+        cny_rates=_cny_rates(env.get("SCORELINK_ASSESSMENT_CNY_RATES", "")),
+        extended_from_cny=_positive_decimal(
+            "SCORELINK_ASSESSMENT_EXTENDED_FROM_CNY",
+            env.get("SCORELINK_ASSESSMENT_EXTENDED_FROM_CNY", str(defaults.extended_from_cny)),
+        ),
+        extended_from_cny_by_country=_country_decimals(
+            "SCORELINK_ASSESSMENT_EXTENDED_FROM_CNY_BY_COUNTRY",
+            env.get("SCORELINK_ASSESSMENT_EXTENDED_FROM_CNY_BY_COUNTRY", ""),
+        ),
+        standard_deadline=minutes(
+            "SCORELINK_ASSESSMENT_STANDARD_MINUTES", defaults.standard_deadline
+        ),
+        extended_deadline=minutes(
+            "SCORELINK_ASSESSMENT_EXTENDED_MINUTES", defaults.extended_deadline
+        ),
+        max_amount_cny=_positive_decimal(
+            "SCORELINK_ASSESSMENT_MAX_CNY",
+            env.get("SCORELINK_ASSESSMENT_MAX_CNY", str(defaults.max_amount_cny)),
+        ),
+    )
+
+
+def _positive_decimal(variable: str, raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 0:
+        raise ConfigError(variable, f"must be a positive decimal number (got {raw!r})")
+    return value
+
+
+def _pairs(variable: str, raw: str) -> dict[str, str]:
+    """`KEY=value,KEY=value`, keys upper-cased; a malformed or repeated pair is an error."""
+    pairs: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key = key.strip().upper()
+        if not sep or not key or key in pairs:
+            raise ConfigError(variable, f"must be KEY=value pairs, comma-separated (got {raw!r})")
+        pairs[key] = value
+    return pairs
+
+
+def _cny_rates(raw: str) -> dict[str, Decimal]:
+    """Overrides of the reference rates (CNY per unit); only known currencies, CNY stays 1."""
+    variable = "SCORELINK_ASSESSMENT_CNY_RATES"
+    rates = dict(DEFAULT_CNY_RATES)
+    for currency, value in _pairs(variable, raw).items():
+        if currency not in rates:
+            raise ConfigError(variable, f"{currency} is not a supported currency")
+        if currency == "CNY" and value.strip() not in ("1", "1.0"):
+            raise ConfigError(variable, "the CNY rate is 1 by definition")
+        rates[currency] = _positive_decimal(variable, value)
+    return rates
+
+
+def _country_decimals(variable: str, raw: str) -> dict[str, Decimal]:
+    thresholds: dict[str, Decimal] = {}
+    for country, value in _pairs(variable, raw).items():
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(variable, f"{country} is not an ISO country code")
+        thresholds[country] = _positive_decimal(variable, value)
+    return thresholds

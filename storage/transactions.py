@@ -9,11 +9,18 @@ nothing here: its row locks and the access log's advisory lock already queue wri
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
+
+T = TypeVar("T")
+# Appends from two processes can race for the access log's chain head (SQLite), and two
+# requests for one unique key race to insert it; the loser retries on what the winner wrote.
+_WRITE_ATTEMPTS = 5
 
 
 @asynccontextmanager
@@ -24,3 +31,15 @@ async def writing() -> AsyncIterator[BaseDBAsyncClient]:
             # Any table would do; the access log is in every migrated database.
             await connection.execute_query("UPDATE access_log_entry SET id = id WHERE 0")
         yield connection
+
+
+async def retried(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
+    """Run `work` in a writing transaction, again from the start if it lost a race."""
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            async with writing() as connection:
+                return await work(connection)
+        except (IntegrityError, OperationalError):
+            if attempt == _WRITE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -21,6 +21,7 @@ _CEILING_TABLE: dict[str, tuple[str, str, str, str, str, str]] = {
     "DATA_SOURCES": ("yes", "yes", "yes", "-", "-", "-"),
     "SPENDING_PROFILE": ("yes", "yes", "-", "yes", "-", "-"),
     "SOCIAL_PROFILE": ("yes", "yes", "-", "-", "-", "-"),
+    "CREDIT_ASSESSMENT": ("yes", "yes", "yes", "yes", "-", "-"),
 }
 
 PARTNER_TYPES: tuple[str, ...] = _TYPES
@@ -67,6 +68,22 @@ FIELD_SCOPES: dict[str, str] = {
     "Subject.dataSources": "DATA_SOURCES",
     "Subject.spendingProfile": "SPENDING_PROFILE",
     "Subject.socialProfile": "SOCIAL_PROFILE",
+}
+
+# The issue's "What an assessment returns is itself scope-gated", per field of `Assessment`.
+ASSESSMENT_FIELD_SCOPES: dict[str, frozenset[str]] = {
+    "Assessment.outcome": frozenset({"CREDIT_ASSESSMENT"}),
+    "Assessment.recommendedLimit": frozenset({"CREDIT_ASSESSMENT"}),
+    "Assessment.reasonCodes": frozenset({"CREDIT_ASSESSMENT"}),
+    # Affordability is made of the person's spending: part of the answer, so gated with it.
+    "Assessment.affordability": frozenset({"CREDIT_ASSESSMENT"}),
+    "Assessment.defaultProbability": frozenset({"CREDIT_ASSESSMENT", "DEFAULT_PROBABILITY"}),
+}
+
+# Every scoped field the schema declares, as field -> the scopes it needs.
+ALL_FIELD_SCOPES: dict[str, set[str]] = {
+    **{key: {scope} for key, scope in FIELD_SCOPES.items()},
+    **{key: set(scopes) for key, scopes in ASSESSMENT_FIELD_SCOPES.items()},
 }
 
 # Fields a partner may always see: they are about the partner itself, its own requests and
@@ -134,6 +151,41 @@ PUBLIC_FIELDS: frozenset[str] = frozenset(
         "AccessLogPartner.id",
         "AccessLogPartner.name",
         "AccessLogPartner.type",
+        # The partner's own question about a subject and where it stands (issue 12).
+        "Mutation.requestAssessment",
+        "AssessmentRequested.assessment",
+        "AssessmentRefused.message",
+        "AssessmentRefused.code",
+        "PartnerViewer.assessment",
+        "PartnerViewer.assessments",
+        "AssessmentConnection.edges",
+        "AssessmentConnection.hasNextPage",
+        "AssessmentConnection.endCursor",
+        "AssessmentEdge.cursor",
+        "AssessmentEdge.node",
+        "Assessment.id",
+        "Assessment.subjectId",
+        "Assessment.reference",
+        "Assessment.amount",
+        "Assessment.product",
+        "Assessment.termMonths",
+        "Assessment.tier",
+        "Assessment.status",
+        "Assessment.receivedAt",
+        "Assessment.dueBy",
+        "Assessment.completedAt",
+        "Assessment.timeline",
+        "AssessmentStep.status",
+        "AssessmentStep.at",
+        "AssessmentStep.note",
+        "Money.value",
+        "Money.currency",
+        "Mutation.setRiskAppetite",
+        "RiskAppetiteSet.appetite",
+        "RiskAppetite.product",
+        "RiskAppetite.maxTermDefaultProbability",
+        "RiskAppetite.minGrade",
+        "RiskAppetite.maxInstalmentToSpend",
     }
 )
 

@@ -25,7 +25,13 @@ from schema import build_schema
 
 # Where a partner's token can enter the schema. Person-only roots (`me`, consent decisions,
 # sign-in) refuse partner principals in the domain and are not listed.
-PARTNER_ROOTS = ("Query.partner", "Query.partners", "Mutation.requestConsent")
+PARTNER_ROOTS = (
+    "Query.partner",
+    "Query.partners",
+    "Mutation.requestConsent",
+    "Mutation.requestAssessment",
+    "Mutation.setRiskAppetite",
+)
 
 
 def _graphql_schema() -> GraphQLSchema:
@@ -80,18 +86,21 @@ def test_every_partner_reachable_field_is_scoped_or_public() -> None:
 
 
 def test_each_field_declares_the_scope_the_design_gives_it() -> None:
-    declared = {key: scope.value for key, scope in field_scopes(_graphql_schema()).items()}
-    assert declared == consent_spec.FIELD_SCOPES
+    declared = {
+        key: {scope.value for scope in scopes}
+        for key, scopes in field_scopes(_graphql_schema()).items()
+    }
+    assert declared == consent_spec.ALL_FIELD_SCOPES
 
 
 def test_every_scoped_field_exists_and_is_reachable() -> None:
     reached, _ = _walk_from_partner_roots(_graphql_schema())
-    assert set(consent_spec.FIELD_SCOPES) <= reached
+    assert set(consent_spec.ALL_FIELD_SCOPES) <= reached
 
 
 def test_the_walk_would_catch_an_unscoped_field() -> None:
     # Guards against a walk that cannot fail: a field whose declaration is dropped is reported.
-    narrowed = frozenset(consent_spec.FIELD_SCOPES) - {"Subject.contact"}
+    narrowed = frozenset(consent_spec.ALL_FIELD_SCOPES) - {"Subject.contact"}
     _, unaccounted = _walk_from_partner_roots(_graphql_schema(), scoped=narrowed)
     assert unaccounted == {"Subject.contact"}
 
@@ -100,3 +109,7 @@ def test_the_sdl_shows_each_fields_scope() -> None:
     sdl = build_schema().as_str()
     assert "grade: String @requiresScope(scope: GRADE)" in sdl
     assert "contact: SubjectContact @requiresScope(scope: CONTACT)" in sdl
+    assert (
+        "defaultProbability: Float @requiresScope(scope: CREDIT_ASSESSMENT) "
+        "@requiresScope(scope: DEFAULT_PROBABILITY)"
+    ) in sdl
