@@ -1,7 +1,9 @@
 """Sandbox consents in every state, for every demo partner, so each case shows in GraphiQL.
 
-Each test persona stands in one state towards each demo partner; three more show the states
-of a request. Seeding a partner that already has consents leaves it untouched.
+Each test persona but the newcomer stands in one state towards each demo partner; three more
+show the states of a request. The newcomer has none, so the walkthrough's consent (and the
+denials outside it) are the only ones it ever has. Seeding a partner that already has consents
+leaves it untouched.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from consent.policy import policy_for
 from domain.clock import utc_now
 from domain.models import Partner, Person
 
-# persona key -> the state its consent to each demo partner is left in
+# persona key -> the state its consent to each demo partner is left in (the newcomer: none)
 GRANT_STATES: dict[str, str] = {
     "grade_a": "ACTIVE",
     "grade_b": "ACTIVE_NARROWED",

@@ -22,7 +22,7 @@ from domain.availability import OUTAGE_EXCEPTIONS
 from domain.scoring_model import ScoringModel
 from domain.services import Services
 from domain.signing_keys import Keyring
-from domain.sms import ConsoleSmsSender, SmsSender, UnconfiguredSmsSender
+from domain.sms import SandboxSmsFile, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
@@ -50,7 +50,11 @@ logger = logging.getLogger("scorelink.app")
 
 
 def _default_sms(settings: Settings) -> SmsSender:
-    return ConsoleSmsSender() if settings.is_sandbox else UnconfiguredSmsSender()
+    return (
+        SandboxSmsFile(settings.sandbox_sms_file)
+        if settings.is_sandbox
+        else UnconfiguredSmsSender()
+    )
 
 
 def create_app(
