@@ -25,7 +25,7 @@ GRANT_STATES: dict[str, str] = {
     "grade_c": "EXPIRED",
     "grade_d": "REVOKED",
     "thin_file": "USED_UP",
-    "empty": "ACTIVE",
+    "empty": "ONE_TIME",
 }
 # persona key -> the state of one more request each demo partner sent them
 REQUEST_STATES: dict[str, str] = {"grade_b": "PENDING", "grade_c": "DENIED", "grade_d": "EXPIRED"}
@@ -42,7 +42,7 @@ async def seed_demo_consents(partners: Sequence[Partner], personas: dict[str, Pe
         for key, state in GRANT_STATES.items():
             person = personas[key]
             scopes = [Scope.GRADE] if state == "ACTIVE_NARROWED" else everything
-            access = Access.ONE_TIME if state == "USED_UP" else Access.ONGOING
+            access = Access.ONE_TIME if state in ("USED_UP", "ONE_TIME") else Access.ONGOING
             now = utc_now()
             grant = await grant_consent(
                 person.id, partner.id, partner_type, Terms(scopes, purpose, None, access), now, None

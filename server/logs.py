@@ -64,6 +64,8 @@ _LEVEL_COLOURS = {
     "CRITICAL": "\033[1;31m",
 }
 _RESET = "\033[0m"
+# uvicorn's copy of its message with colour codes of its own: the message says the same.
+_HUMAN_SKIPS = frozenset({"color_message"})
 
 
 class HumanFormatter(logging.Formatter):
@@ -81,7 +83,10 @@ class HumanFormatter(logging.Formatter):
         fields = " ".join(
             f"{key}={value}"
             for key, value in record.__dict__.items()
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_") and value is not None
+            if key not in _STANDARD_ATTRIBUTES
+            and key not in _HUMAN_SKIPS
+            and not key.startswith("_")
+            and value is not None
         )
         line = f"{time} {level} {record.name}  {record.getMessage()}"
         line += f"  {fields}" if fields else ""
