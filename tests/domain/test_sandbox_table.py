@@ -13,7 +13,8 @@ from consent.models import ConsentGrant, ConsentRequest, GrantStatus
 from consent.policy import policy_for
 from domain.clock import utc_now
 from domain.models import LinkedAccount, Partner, Person, ScoreReport
-from domain.sandbox import TEST_PERSONAS, demo_credentials, seed_sandbox
+from domain.sandbox import demo_credentials, seed_sandbox
+from domain.sandbox_personas import TEST_PERSONAS
 from domain.secret_keys import SecretKeys
 from server.settings import SANDBOX_SECRET_KEY
 
