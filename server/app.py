@@ -40,7 +40,7 @@ from server.oauth import (
     token_endpoint,
 )
 from server.person_app import person_app_mount
-from server.playground import STATIC_DIRECTORY, STATIC_PATH
+from server.playground import IDENTITIES_PATH, STATIC_DIRECTORY, STATIC_PATH, home, identities
 from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
@@ -109,12 +109,16 @@ def create_app(
     )
     # GraphiQL's assets, for the sandbox playground only: production serves no IDE.
     playground = (
-        [Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIRECTORY), name="static")]
+        [
+            Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIRECTORY), name="static"),
+            Route(IDENTITIES_PATH, identities, methods=["GET"]),
+        ]
         if settings.is_sandbox
         else []
     )
     app = Starlette(
         routes=[
+            Route("/", home, methods=["GET"]),
             *playground,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             person_app_mount(),

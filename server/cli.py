@@ -25,7 +25,7 @@ from domain.assessment_deadlines import sla_report
 from domain.clock import utc_now
 from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
-from domain.login import unlock_phone
+from domain.login import SANDBOX_PERSONA_CODE, unlock_phone
 from domain.monitoring_feed import recent_population
 from domain.partners import (
     list_partners,
@@ -52,8 +52,6 @@ from scoring_engine.tabular import RecentScores
 from server import model_commands
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
-
-SANDBOX_CODE = "246810"
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -196,7 +194,7 @@ def _print_partners(partners: Sequence[DemoPartner]) -> None:
 
 def _print_seed(seed: SandboxSeed) -> None:
     _print_partners(seed.partners)
-    print(f"Test personas (phone numbers; each signs in with the code {SANDBOX_CODE}):")
+    print(f"Test personas (phone numbers; each signs in with the code {SANDBOX_PERSONA_CODE}):")
     for persona in seed.personas:
         print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
 
