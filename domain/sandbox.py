@@ -14,11 +14,14 @@ from pathlib import Path
 
 from consent.catalog import PartnerType
 from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest, PartnerSubject
+from domain.assessment_models import Assessment, AssessmentStep, RiskAppetite
 from domain.models import (
+    DataExport,
     LinkAttempt,
     LinkedAccount,
     LoginCode,
     Partner,
+    PartnerOrigin,
     Person,
     PhoneLoginState,
     RefreshToken,
@@ -100,9 +103,14 @@ async def demo_credentials(secret_keys: SecretKeys) -> list[DemoPartner]:
     ]
 
 
-# Children before parents, so no foreign key is left pointing at a deleted row. Signing keys
-# stay: tokens of deleted people and partners fail anyway, as their owners are gone.
-_SANDBOX_TABLES = (
+# Children before parents, so no foreign key is left pointing at a deleted row: every table
+# but the signing keys (tokens of deleted people and partners fail anyway, as their owners are
+# gone). A test fails when a model is missing here.
+SANDBOX_TABLES = (
+    AssessmentStep,
+    Assessment,
+    RiskAppetite,
+    DataExport,
     AccessLogEntry,
     ConsentGrant,
     ConsentRequest,
@@ -115,6 +123,7 @@ _SANDBOX_TABLES = (
     LoginCode,
     PhoneLoginState,
     Person,
+    PartnerOrigin,
     Partner,
 )
 
@@ -125,7 +134,7 @@ async def reset_sandbox(secret_keys: SecretKeys, model_dir: Path | None = None) 
     The caller makes sure this runs in the sandbox environment only.
     """
     async with writing():
-        for table in _SANDBOX_TABLES:
+        for table in SANDBOX_TABLES:
             await table.all().delete()
     return await seed_sandbox(secret_keys, model_dir)
 

@@ -26,6 +26,7 @@ from domain.sms import SandboxSmsFile, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
+from server.cors import PartnerCors
 from server.data_exports import EXPORT_ROUTE, export_download
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.deadline_watch import deadline_watch
@@ -102,10 +103,13 @@ def create_app(
     providers = ProviderRegistry(
         settings.link_providers, callback_base(settings.issuer), provider_transport
     )
-    graphql = AuthenticationMiddleware(
-        GraphQLEndpoint(settings, rate_limiter),
-        backend=BearerTokenBackend(),
-        on_error=refuse_token,
+    graphql = PartnerCors(
+        AuthenticationMiddleware(
+            GraphQLEndpoint(settings, rate_limiter),
+            backend=BearerTokenBackend(),
+            on_error=refuse_token,
+        ),
+        settings.person_app_origins,
     )
     # GraphiQL's assets, for the sandbox playground only: production serves no IDE.
     playground = (
@@ -120,7 +124,7 @@ def create_app(
         routes=[
             Route("/", home, methods=["GET"]),
             *playground,
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             person_app_mount(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

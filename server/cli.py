@@ -27,6 +27,7 @@ from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
 from domain.login import SANDBOX_PERSONA_CODE, unlock_phone
 from domain.monitoring_feed import recent_population
+from domain.partner_origins import allow_origin_for, partner_origins
 from domain.partners import (
     list_partners,
     parse_partner_type,
@@ -168,6 +169,18 @@ def _partners_suspend(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         partner = await suspend_partner(args.partner)
         print(f"partner {partner.id} ({partner.name}) is {partner.status.value}")
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _partners_allow_origin(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        partner = await allow_origin_for(args.partner, args.origin, remove=args.remove)
+        origins = await partner_origins(partner.id)
+        print(
+            f"partner {partner.id} ({partner.name}) browser origins: {', '.join(origins) or 'none'}"
+        )
         return 0
 
     return asyncio.run(_in_database(settings, work))
@@ -456,6 +469,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--default", action="store_true", help="use SCORELINK_PARTNER_RATE_LIMIT again"
     )
     limit.set_defaults(handler=_partners_limit)
+    origin = command(
+        partner_commands,
+        "allow-origin",
+        "let a partner's browser frontend call /graphql from an origin (CORS)",
+    )
+    origin.add_argument("partner", help="partner id or client id")
+    origin.add_argument("origin", help="scheme://host[:port], e.g. https://app.example.com")
+    origin.add_argument("--remove", action="store_true", help="stop allowing that origin")
+    origin.set_defaults(handler=_partners_allow_origin)
 
     keys = command(commands, "keys", "token signing keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")

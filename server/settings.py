@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
 from domain.assessment_terms import DEFAULT_CNY_RATES, AssessmentTerms
+from domain.partner_origins import InvalidOrigin, parse_origin
 from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
@@ -123,6 +124,8 @@ class Settings(BaseSettings):
     sandbox_sms_file: Path = Path("var/sandbox-sms.txt")
     issuer: str
     allowed_countries: tuple[str, ...]
+    # Browser origins of the person app, allowed to call /graphql without a partner's token.
+    person_app_origins: tuple[str, ...] = ()
     # Account-linking providers (connectors.config documents the variables).
     link_providers: tuple[ProviderConfig, ...] = Field(default=(), repr=False)
     api: ApiLimits = Field(default_factory=ApiLimits)
@@ -189,6 +192,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "sandbox_sms_file": Path(env.get("SCORELINK_SANDBOX_SMS_FILE", "var/sandbox-sms.txt")),
         "issuer": issuer,
         "allowed_countries": _countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
+        "person_app_origins": _origins(env.get("SCORELINK_PERSON_APP_ORIGINS", "")),
         "link_providers": _link_providers(env, environment, secret_key, issuer),
         "api": _api_limits(env),
         "database_timeout": _bounded_int(
@@ -369,6 +373,13 @@ def _countries(raw: str) -> tuple[str, ...]:
             f"must be comma-separated ISO country codes (unknown: {', '.join(unknown) or raw!r})",
         )
     return codes
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    try:
+        return tuple(parse_origin(origin) for origin in raw.split(",") if origin.strip())
+    except InvalidOrigin as error:
+        raise ConfigError("SCORELINK_PERSON_APP_ORIGINS", str(error)) from None
 
 
 def _secret_key(raw: str | None, environment: Environment) -> str:

@@ -17,6 +17,26 @@ import pytest
 
 from live_server import REPOSITORY, LiveServer
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's chromium (scripts/ensure-chromium installs it); CI fails without it."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI requires /usr/bin/chromium: run scripts/ensure-chromium")
+        pytest.skip("browser test skipped: /usr/bin/chromium is missing (scripts/ensure-chromium)")
+    return CHROMIUM
+
 
 @dataclass(frozen=True)
 class Sandbox:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from tortoise.context import TortoiseContext
+from tortoise.models import Model
 
 from domain.credentials import verify_client_secret
 from domain.models import Partner, PartnerStatus, Person, SigningKey
+from domain.sandbox import SANDBOX_TABLES
 from server.cli import build_parser, main
-from server.database import tortoise_config
+from server.database import MODEL_MODULES, tortoise_config
 
 STRONG_KEY = "q" * 40
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -276,3 +279,28 @@ def test_partners_create_help_lists_every_partner_type(
     shown = " ".join(capsys.readouterr().out.split())
     for partner_type in ("BANK", "P2P_LENDER", "INSURER", "RENTAL", "JOB_SITE", "DATING"):
         assert partner_type in shown
+
+
+def test_partners_allow_origin_adds_and_removes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["partners", "create", "--type", "BANK", "--name", "Web Bank"]) == 0
+    client_id = re.search(r"client id:\s+(\S+)", capsys.readouterr().out)
+    assert client_id
+    assert main(["partners", "allow-origin", client_id.group(1), "https://web.bank.example/"]) == 0
+    assert capsys.readouterr().out.endswith("browser origins: https://web.bank.example\n")
+    assert main(["partners", "allow-origin", client_id.group(1), "*"]) == 2
+    assert "wildcard origin is never allowed" in capsys.readouterr().err
+    command = ["partners", "allow-origin", client_id.group(1), "https://web.bank.example"]
+    assert main([*command, "--remove"]) == 0
+    assert capsys.readouterr().out.endswith("browser origins: none\n")
+
+
+def test_sandbox_reset_covers_every_table_but_the_signing_keys() -> None:
+    models = {
+        model
+        for module in map(importlib.import_module, MODEL_MODULES)
+        for model in vars(module).values()
+        if isinstance(model, type)
+        and issubclass(model, Model)
+        and model.__module__ == module.__name__
+    }
+    assert models - set(SANDBOX_TABLES) == {SigningKey}

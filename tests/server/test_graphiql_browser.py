@@ -11,7 +11,6 @@ as the identity the tab is written for, and must answer with data and no validat
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, sync_playwright
 
-from sandbox_support import Sandbox
+from sandbox_support import CHROMIUM_ARGS, Sandbox
 from server.playground import STATIC_DIRECTORY
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TABS: list[dict[str, str]] = json.loads((STATIC_DIRECTORY / "playground-tabs.json").read_text())
 # Refusals of the document itself: a shipped tab must never get one.
 DOCUMENT_ERRORS = {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"}
@@ -39,15 +29,6 @@ RESPONSE = f"{RESPONSE_EDITOR}.getValue()"
 READY = (
     "() => window.scorelinkPlayground && !document.querySelector('#scorelink-identity').disabled"
 )
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI requires /usr/bin/chromium: run scripts/ensure-chromium")
-        pytest.skip("browser test skipped: /usr/bin/chromium is missing (scripts/ensure-chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture
