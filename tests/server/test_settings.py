@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -261,3 +262,26 @@ def test_serve_refuses_to_start(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"scorelink: configuration error: {variable}:")
     assert not (tmp_path / "var").exists(), "nothing may be created before configuration is valid"
+
+
+def test_a_busy_port_is_one_line_naming_it(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORELINK_")}
+    clean["DATABASE_URL"] = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            env=clean,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"scorelink: port {port} on 127.0.0.1 is already in use (stop the other server, "
+        "or choose another port: --port N, make run PORT=N)"
+    ]

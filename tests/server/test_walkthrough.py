@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 
+import httpx
+
 from live_server import REPOSITORY
 from sandbox_support import Sandbox
 
@@ -53,3 +55,9 @@ def test_the_walkthrough_prints_what_readme_says_twice_in_a_row(live_sandbox: Sa
         assert done.returncode == 0, f"run {run}: {done.stderr}"
         assert done.stdout.splitlines() == expected, f"run {run}"
         assert done.stderr == "", f"run {run}"
+
+
+def test_the_issuer_follows_the_port_serve_was_given(live_sandbox: Sandbox) -> None:
+    """`make run PORT=N` runs `serve --port N`: tokens and metadata name that port."""
+    metadata = httpx.get(f"{live_sandbox.base_url}/.well-known/oauth-authorization-server")
+    assert metadata.json()["issuer"] == live_sandbox.base_url
