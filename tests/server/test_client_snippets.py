@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import httpx
+from graphql import parse, validate
 
 from live_server import REPOSITORY
 from sandbox_support import Sandbox
+from schema.schema import build_schema
 
 README = (REPOSITORY / "README.md").read_text()
 
@@ -52,3 +54,12 @@ def test_the_gql_snippet_keeps_partial_data_and_errors(live_sandbox: Sandbox) ->
 
 def _index(subjects: list[list[str]], grade: str) -> int:
     return next(i for i, (_, _, g, _) in enumerate(subjects) if g == grade)
+
+
+def test_the_javascript_snippets_query_is_valid_against_the_schema() -> None:
+    """The suite installs nothing from npm, so the JavaScript snippet does not run here; its
+    query, at least, is checked against the schema as it is now."""
+    block = README[README.index("```js\n") : README.index("```", README.index("```js\n") + 5)]
+    query = block[block.index("gql`") + 4 : block.index("`", block.index("gql`") + 4)]
+    assert validate(build_schema()._schema, parse(query)) == []
+    assert 'errorPolicy: "all"' in block
