@@ -6,6 +6,7 @@ import pytest
 
 from domain.login import (
     MAX_SENDS_PER_DAY,
+    MAX_SENDS_PER_RANGE,
     SANDBOX_PERSONA_CODE,
     ResendTooSoon,
     SignedIn,
@@ -53,6 +54,14 @@ async def test_personas_skip_the_resend_cooldown_and_daily_cap_in_the_sandbox_on
     await production.request_code(PERSONA)
     with pytest.raises(ResendTooSoon):
         await production.request_code(PERSONA)
+
+
+async def test_personas_skip_the_number_range_cap_in_the_sandbox(login: LoginFactory) -> None:
+    # All personas share one block of numbers; a walkthrough run in a loop must not stop it.
+    sandbox = login(sandbox=True)
+    for _ in range(MAX_SENDS_PER_RANGE + 1):
+        await sandbox.request_code(PERSONA)
+    assert login.last_code_to(PERSONA) == SANDBOX_PERSONA_CODE
 
 
 async def test_personas_obey_the_per_code_tries(login: LoginFactory, clock: FakeClock) -> None:
