@@ -5,20 +5,28 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck layers pytest bench clean schema chromium fuzz soak mutate
+# HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
+.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium fuzz soak mutate
 
-# The marker files re-install only when pyproject.toml changes.
-$(BIN)/.installed-run: pyproject.toml
+# Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
+# the marker files re-install only when a lock file or pyproject.toml changes.
+$(BIN)/.installed-run: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(BIN)/.installed-dev: pyproject.toml
+$(BIN)/.installed-dev: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BIN)/.installed-run $@
+
+LOCK_OPTIONS = --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links
+lock: $(BIN)/.installed-dev
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev -o requirements-dev.lock pyproject.toml
 
 run: $(BIN)/.installed-run
 	$(BIN)/scorelink migrate

@@ -160,8 +160,11 @@ class PhoneLogin:
         """Text a fresh code to the number, replacing any code sent before."""
         phone = parse_phone(raw_phone, self._allowed_countries)
         now = self._clock()
-        await self._check_number_range(phone, now)
-        await self._claim_send(phone, now)
+        # Test personas get no SMS (their code is fixed), so nothing needs throttling, and a
+        # walkthrough or test suite can sign them in as often as it runs: sandbox only.
+        if not (self._sandbox and phone in _PERSONA_PHONES):
+            await self._check_number_range(phone, now)
+            await self._claim_send(phone, now)
         code = self._code_for(phone)
         async with writing():
             await LoginCode.filter(phone=phone, consumed_at__isnull=True).update(consumed_at=now)

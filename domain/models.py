@@ -248,3 +248,19 @@ class DataExport(Model):
 
     class Meta:
         table = "data_export"
+
+
+class PartnerOrigin(Model):
+    """A browser origin a partner registered: its frontend may call /graphql from there (CORS)."""
+
+    id = fields.IntField(primary_key=True)
+    partner: fields.ForeignKeyRelation[Partner] = fields.ForeignKeyField(
+        "scorelink.Partner", related_name="origins", on_delete=fields.CASCADE
+    )
+    # Scheme, host and port, as browsers send it in the Origin header: https://app.example.com
+    origin = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "partner_origin"
+        unique_together = (("partner", "origin"),)

@@ -13,12 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consent.catalog import PartnerType
-from domain.models import Partner, Person
+from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest, PartnerSubject
+from domain.assessment_models import Assessment, AssessmentStep, RiskAppetite
+from domain.models import (
+    DataExport,
+    LinkAttempt,
+    LinkedAccount,
+    LoginCode,
+    Partner,
+    PartnerOrigin,
+    Person,
+    PhoneLoginState,
+    RefreshToken,
+    RevokedToken,
+    ScoreReport,
+)
 from domain.partners import register_partner
 from domain.sandbox_accounts import seed_persona_accounts
 from domain.sandbox_consents import seed_demo_consents
 from domain.sandbox_personas import TEST_PERSONAS, TestPersona
 from domain.secret_keys import KeyUse, SecretKeys
+from storage.transactions import writing
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,52 @@ async def seed_sandbox(secret_keys: SecretKeys, model_dir: Path | None = None) -
         # Linked sandbox accounts and a current report per persona (scores with the model).
         await seed_persona_accounts(TEST_PERSONAS, secret_keys, model_dir)
     return SandboxSeed(partners=partners, personas=list(TEST_PERSONAS))
+
+
+async def demo_credentials(secret_keys: SecretKeys) -> list[DemoPartner]:
+    """The demo partners the database holds, with their secrets derived again from the key."""
+    seeded = {p.client_id for p in await Partner.filter(is_sandbox=True).only("id", "client_id")}
+    return [
+        DemoPartner(name, partner_type, client_id, demo_client_secret(secret_keys, client_id))
+        for partner_type, name in DEMO_PARTNER_NAMES.items()
+        if (client_id := demo_client_id(partner_type)) in seeded
+    ]
+
+
+# Children before parents, so no foreign key is left pointing at a deleted row: every table
+# but the signing keys (tokens of deleted people and partners fail anyway, as their owners are
+# gone). A test fails when a model is missing here.
+SANDBOX_TABLES = (
+    AssessmentStep,
+    Assessment,
+    RiskAppetite,
+    DataExport,
+    AccessLogEntry,
+    ConsentGrant,
+    ConsentRequest,
+    PartnerSubject,
+    LinkAttempt,
+    LinkedAccount,
+    ScoreReport,
+    RefreshToken,
+    RevokedToken,
+    LoginCode,
+    PhoneLoginState,
+    Person,
+    PartnerOrigin,
+    Partner,
+)
+
+
+async def reset_sandbox(secret_keys: SecretKeys, model_dir: Path | None = None) -> SandboxSeed:
+    """Start the sandbox over: every person, partner, consent and log entry goes, then a seed.
+
+    The caller makes sure this runs in the sandbox environment only.
+    """
+    async with writing():
+        for table in SANDBOX_TABLES:
+            await table.all().delete()
+    return await seed_sandbox(secret_keys, model_dir)
 
 
 async def sandbox_data_present() -> bool:

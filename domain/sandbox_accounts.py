@@ -72,14 +72,14 @@ async def seed_persona_accounts(
         person = await Person.get(phone=persona.phone)
         changed = False
         for client in SANDBOX_CLIENTS:
-            if client.kind.value not in persona_sources(persona.key, now.date()):
+            if client.kind.value not in persona_sources(persona.profile, now.date()):
                 continue
             if await LinkedAccount.exists(
                 person_id=person.id, provider=client.client_id, status=LinkStatus.LINKED
             ):
                 continue
-            tokens = _tokens(sandbox_tokens, client.client_id, client.kind, persona.key, now)
-            record = _record(client.kind, persona.key, now.date())
+            tokens = _tokens(sandbox_tokens, client.client_id, client.kind, persona.profile, now)
+            record = _record(client.kind, persona.profile, now.date())
             kind = AccountKind.SOCIAL if client.kind is SourceKind.SOCIAL else AccountKind.ECOMMERCE
             await LinkedAccount.update_or_create(
                 person_id=person.id,

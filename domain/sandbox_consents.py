@@ -1,7 +1,9 @@
 """Sandbox consents in every state, for every demo partner, so each case shows in GraphiQL.
 
-Each test persona stands in one state towards each demo partner; three more show the states
-of a request. Seeding a partner that already has consents leaves it untouched.
+Each test persona but the newcomer stands in one state towards each demo partner; three more
+show the states of a request. The newcomer has none, so the walkthrough's consent (and the
+denials outside it) are the only ones it ever has. Seeding a partner that already has consents
+leaves it untouched.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from consent.policy import policy_for
 from domain.clock import utc_now
 from domain.models import Partner, Person
 
-# persona key -> the state its consent to each demo partner is left in
+# persona key -> the state its consent to each demo partner is left in (the newcomer: none)
 GRANT_STATES: dict[str, str] = {
     "grade_a": "ACTIVE",
     "grade_b": "ACTIVE_NARROWED",
     "grade_c": "EXPIRED",
     "grade_d": "REVOKED",
     "thin_file": "USED_UP",
-    "empty": "ACTIVE",
+    "empty": "ONE_TIME",
 }
 # persona key -> the state of one more request each demo partner sent them
 REQUEST_STATES: dict[str, str] = {"grade_b": "PENDING", "grade_c": "DENIED", "grade_d": "EXPIRED"}
@@ -40,7 +42,7 @@ async def seed_demo_consents(partners: Sequence[Partner], personas: dict[str, Pe
         for key, state in GRANT_STATES.items():
             person = personas[key]
             scopes = [Scope.GRADE] if state == "ACTIVE_NARROWED" else everything
-            access = Access.ONE_TIME if state == "USED_UP" else Access.ONGOING
+            access = Access.ONE_TIME if state in ("USED_UP", "ONE_TIME") else Access.ONGOING
             now = utc_now()
             grant = await grant_consent(
                 person.id, partner.id, partner_type, Terms(scopes, purpose, None, access), now, None

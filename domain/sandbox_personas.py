@@ -10,6 +10,12 @@ class TestPersona:
     key: str
     display_name: str
     phone: str
+    # The scoring engine's synthetic file the persona's linked accounts hold; its key if unset.
+    synthetic_file: str = ""
+
+    @property
+    def profile(self) -> str:
+        return self.synthetic_file or self.key
 
 
 # Keys name the scoring engine's synthetic personas; numbers sit in a mobile range (+86 138)
@@ -21,4 +27,6 @@ TEST_PERSONAS: tuple[TestPersona, ...] = (
     TestPersona("grade_d", "Test persona D (poor file)", "+8613800000004"),
     TestPersona("thin_file", "Test persona (thin file)", "+8613800000005"),
     TestPersona("empty", "Test persona (no linked accounts)", "+8613800000006"),
+    # Grade A's file but no consent to anyone: the walkthrough asks it, so its denials are real.
+    TestPersona("newcomer", "Test persona N (no consents yet)", "+8613800000007", "grade_a"),
 )

@@ -6,9 +6,16 @@ gateway refuses) and pass an instance to `server.app.create_app(..., sms=...)`.
 
 from __future__ import annotations
 
-import sys
+import asyncio
+import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
+
+from domain.phone import masked
+
+logger = logging.getLogger("scorelink.sms")
 
 
 class SmsDeliveryError(Exception):
@@ -38,14 +45,30 @@ class OutboxSmsSender:
         return next(m for m in reversed(self.messages) if m.phone == phone)
 
 
-class ConsoleSmsSender:
-    """Sandbox delivery: prints the message on the console for the developer at the keyboard.
+class SandboxSmsFile:
+    """Sandbox delivery: appends each message to a file the developer can read (or `tail -f`).
 
-    It writes to stderr directly, not through logging, so codes never enter the log pipeline.
+    Not the console: the console carries the JSON logs, which are shipped and kept, and a
+    number with its code is enough to sign in as someone. The log only says where the message
+    went, with the number masked.
     """
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
     async def send(self, message: SmsMessage) -> None:
-        print(f"[sandbox SMS to {message.phone}] {message.text}", file=sys.stderr, flush=True)
+        await asyncio.to_thread(self._append, message)
+        logger.info(
+            "sandbox SMS written to the outbox file",
+            extra={"phone": masked(message.phone), "outbox": str(self.path)},
+        )
+
+    def _append(self, message: SmsMessage) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only: the file holds working sign-in codes.
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as outbox:
+            outbox.write(f"{message.phone}\t{message.text}\n")
 
 
 class UnconfiguredSmsSender:

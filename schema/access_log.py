@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -9,7 +10,39 @@ import strawberry
 from domain.consent_terms import AccessLogEntry as AccessLogEntryModel
 from domain.models import Partner
 from resolvers.context import Info
-from schema.consent_enums import PartnerType
+from schema.consent_enums import PartnerType, Purpose, Scope
+
+
+@strawberry.enum(description="What an access-log entry records.")
+class AccessEvent(enum.Enum):
+    READ = strawberry.enum_value("READ", description="A partner read the subject.")
+    READ_DENIED = strawberry.enum_value(
+        "READ_DENIED", description="A partner asked to read, and no scope it asked for was served."
+    )
+    CONSENT_REQUESTED = strawberry.enum_value(
+        "CONSENT_REQUESTED", description="A partner asked the person for consent."
+    )
+    REQUEST_APPROVED = strawberry.enum_value(
+        "REQUEST_APPROVED", description="The person approved a partner's request."
+    )
+    REQUEST_DENIED = strawberry.enum_value(
+        "REQUEST_DENIED", description="The person declined a partner's request."
+    )
+    GRANTED = strawberry.enum_value(
+        "GRANTED", description="The person gave consent without a request."
+    )
+    RENEWED = strawberry.enum_value("RENEWED", description="The person extended a consent.")
+    REVOKED = strawberry.enum_value("REVOKED", description="The person withdrew a consent.")
+    DATA_EXPORT_REQUESTED = strawberry.enum_value(
+        "DATA_EXPORT_REQUESTED", description="The person asked for an export of their data."
+    )
+    DATA_EXPORTED = strawberry.enum_value(
+        "DATA_EXPORTED", description="The person downloaded the export of their data."
+    )
+    ASSESSMENT_REQUESTED = strawberry.enum_value(
+        "ASSESSMENT_REQUESTED",
+        description="A partner asked for a credit assessment (its result is read as a READ).",
+    )
 
 
 @strawberry.type(description="The partner named by a log entry.")
@@ -34,21 +67,18 @@ def partner_card(partner: Partner | None) -> AccessLogPartner | None:
 class AccessLogEntry:
     id: int = strawberry.field(description="Position in the log; later entries have larger ids.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
-    event: str = strawberry.field(
-        description="READ, READ_DENIED, ASSESSMENT_REQUESTED, CONSENT_REQUESTED, "
-        "REQUEST_APPROVED, REQUEST_DENIED, GRANTED, RENEWED or REVOKED."
-    )
+    event: AccessEvent = strawberry.field(description="What happened.")
     subject_id: str | None = strawberry.field(
         description="The pairwise subject id the partner used, if any."
     )
     partner: AccessLogPartner | None = strawberry.field(description="The partner involved.")
-    purpose: str | None = strawberry.field(description="The purpose of the consent involved.")
+    purpose: Purpose | None = strawberry.field(description="The purpose of the consent involved.")
     grant_id: strawberry.ID | None = strawberry.field(description="The consent involved.")
-    scopes_asked: list[str] = strawberry.field(description="Scopes the read asked for.")
-    scopes_returned: list[str] = strawberry.field(
+    scopes_asked: list[Scope] = strawberry.field(description="Scopes the read asked for.")
+    scopes_returned: list[Scope] = strawberry.field(
         description="Scopes returned (for consent changes: the scopes the consent opens)."
     )
-    scopes_denied: list[str] = strawberry.field(description="Scopes refused, with the read.")
+    scopes_denied: list[Scope] = strawberry.field(description="Scopes refused, with the read.")
     request_id: str | None = strawberry.field(description="The HTTP request id, for support.")
 
     @classmethod
@@ -72,13 +102,13 @@ class AccessLogEntry:
         return cls(
             id=row.id,
             occurred_at=row.occurred_at,
-            event=row.event,
+            event=AccessEvent(row.event),
             subject_id=row.subject_id,
             partner=shown,
-            purpose=row.purpose,
+            purpose=Purpose(row.purpose) if row.purpose else None,
             grant_id=strawberry.ID(str(row.grant_id)) if row.grant_id else None,
-            scopes_asked=list(row.scopes_asked),
-            scopes_returned=list(row.scopes_returned),
-            scopes_denied=list(row.scopes_denied),
+            scopes_asked=[Scope(s) for s in row.scopes_asked],
+            scopes_returned=[Scope(s) for s in row.scopes_returned],
+            scopes_denied=[Scope(s) for s in row.scopes_denied],
             request_id=row.request_id,
         )

@@ -13,6 +13,7 @@ from domain.models import ScoreReport as ScoreReportModel
 from domain.scoring_model import ModelUnavailable
 from resolvers import linking
 from resolvers.context import Info
+from schema.grade import Grade
 from schema.subject import ReasonCode
 
 
@@ -23,14 +24,6 @@ class ReportStatus(enum.Enum):
         "INSUFFICIENT_DATA",
         description="Too little linked history to grade; link or use accounts longer.",
     )
-
-
-@strawberry.enum(description="Credit grade by probability of default within 12 months.")
-class Grade(enum.Enum):
-    A = strawberry.enum_value("A", description="Under 2%: the best grade.")
-    B = strawberry.enum_value("B", description="2% to 5%.")
-    C = strawberry.enum_value("C", description="5% to 10%.")
-    D = strawberry.enum_value("D", description="10% or more.")
 
 
 @strawberry.enum(description="The kind of a linked account.")

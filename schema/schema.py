@@ -13,6 +13,7 @@ from schema.error_model import ScoreLinkSchema
 from schema.limits import SchemaLimits, schema_extensions
 from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
+from schema.partner_origins import OriginMutation
 from schema.query import Query
 from schema.suggestions import SuggestionFreeExecutor
 
@@ -40,7 +41,14 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
     mutation = _described(
         merge_types(
             "Mutation",
-            (Mutation, ConsentMutation, LinkMutation, DataRightsMutation, AssessmentMutation),
+            (
+                Mutation,
+                ConsentMutation,
+                LinkMutation,
+                DataRightsMutation,
+                AssessmentMutation,
+                OriginMutation,
+            ),
         ),
         MUTATION_DESCRIPTION,
     )

@@ -17,6 +17,7 @@ from domain.profiles import DataSource as DataSourceFacts
 from domain.profiles import SocialProfile as SocialProfileFacts
 from domain.profiles import SpendingProfile as SpendingProfileFacts
 from schema.consent_fields import scoped
+from schema.grade import Grade
 
 
 @strawberry.type(description="One principal reason behind a grade.")
@@ -29,7 +30,7 @@ class ReasonCode:
 @strawberry.type(description="An earlier report of the subject.")
 class HistoricalReport:
     computed_at: datetime = strawberry.field(description="When that report was computed.")
-    grade: str | None = strawberry.field(description="Its grade A-D, if it had enough data.")
+    grade: Grade | None = strawberry.field(description="Its grade A-D, if it had enough data.")
     score: int | None = strawberry.field(description="Its score 300-850, if it had enough data.")
 
 
@@ -122,9 +123,9 @@ class Subject:
         return str(report.status.value) if report else None
 
     @scoped(Scope.GRADE, description="Credit grade A (best) to D.")
-    def grade(self) -> str | None:
+    def grade(self) -> Grade | None:
         report = self.view.report
-        return report.grade.value if report and report.grade else None
+        return Grade(report.grade.value) if report and report.grade else None
 
     @scoped(Scope.GRADE, description="When the current report was computed.")
     def computed_at(self) -> datetime | None:
@@ -163,7 +164,9 @@ class Subject:
     def score_history(self) -> list[HistoricalReport] | None:
         return [
             HistoricalReport(
-                computed_at=r.computed_at, grade=r.grade.value if r.grade else None, score=r.score
+                computed_at=r.computed_at,
+                grade=Grade(r.grade.value) if r.grade else None,
+                score=r.score,
             )
             for r in self.view.score_history
         ]

@@ -22,10 +22,11 @@ from domain.availability import OUTAGE_EXCEPTIONS
 from domain.scoring_model import ScoringModel
 from domain.services import Services
 from domain.signing_keys import Keyring
-from domain.sms import ConsoleSmsSender, SmsSender, UnconfiguredSmsSender
+from domain.sms import SandboxSmsFile, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
+from server.cors import PartnerCors
 from server.data_exports import EXPORT_ROUTE, export_download
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
 from server.deadline_watch import deadline_watch
@@ -40,7 +41,7 @@ from server.oauth import (
     token_endpoint,
 )
 from server.person_app import person_app_mount
-from server.playground import STATIC_DIRECTORY, STATIC_PATH
+from server.playground import IDENTITIES_PATH, STATIC_DIRECTORY, STATIC_PATH, home, identities
 from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
@@ -50,7 +51,11 @@ logger = logging.getLogger("scorelink.app")
 
 
 def _default_sms(settings: Settings) -> SmsSender:
-    return ConsoleSmsSender() if settings.is_sandbox else UnconfiguredSmsSender()
+    return (
+        SandboxSmsFile(settings.sandbox_sms_file)
+        if settings.is_sandbox
+        else UnconfiguredSmsSender()
+    )
 
 
 def create_app(
@@ -98,21 +103,28 @@ def create_app(
     providers = ProviderRegistry(
         settings.link_providers, callback_base(settings.issuer), provider_transport
     )
-    graphql = AuthenticationMiddleware(
-        GraphQLEndpoint(settings, rate_limiter),
-        backend=BearerTokenBackend(),
-        on_error=refuse_token,
+    graphql = PartnerCors(
+        AuthenticationMiddleware(
+            GraphQLEndpoint(settings, rate_limiter),
+            backend=BearerTokenBackend(),
+            on_error=refuse_token,
+        ),
+        settings.person_app_origins,
     )
     # GraphiQL's assets, for the sandbox playground only: production serves no IDE.
     playground = (
-        [Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIRECTORY), name="static")]
+        [
+            Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIRECTORY), name="static"),
+            Route(IDENTITIES_PATH, identities, methods=["GET"]),
+        ]
         if settings.is_sandbox
         else []
     )
     app = Starlette(
         routes=[
+            Route("/", home, methods=["GET"]),
             *playground,
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             person_app_mount(),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -16,12 +20,14 @@ import orjson
 from tortoise.context import TortoiseContext
 
 from consent.access_log import verify_chain
+from consent.catalog import PartnerType
 from domain.assessment_deadlines import sla_report
 from domain.clock import utc_now
 from domain.erasure import erase_person_by_phone
 from domain.errors import DomainError
-from domain.login import unlock_phone
+from domain.login import SANDBOX_PERSONA_CODE, unlock_phone
 from domain.monitoring_feed import recent_population
+from domain.partner_origins import allow_origin_for, partner_origins
 from domain.partners import (
     list_partners,
     parse_partner_type,
@@ -31,7 +37,14 @@ from domain.partners import (
 )
 from domain.receipts import InvalidReceipt, verify_receipt
 from domain.retention import sweep
-from domain.sandbox import sandbox_data_present, seed_sandbox
+from domain.sandbox import (
+    DemoPartner,
+    SandboxSeed,
+    demo_credentials,
+    reset_sandbox,
+    sandbox_data_present,
+    seed_sandbox,
+)
 from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
 from domain.tokens import ROTATED_KEY_GRACE
@@ -73,19 +86,35 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.logs import configure_logging
     from server.tcp_protocol import NoDelayH11Protocol
 
+    chosen = {
+        "SCORELINK_HOST": args.host,
+        "SCORELINK_PORT": args.port,
+        "SCORELINK_WORKERS": args.workers,
+    }
+    overrides = {name: str(value) for name, value in chosen.items() if value is not None}
+    if overrides:
+        # Each worker reads its settings from the environment: give it the same choices, and
+        # validate them here (bind address rules, the issuer's port) before anything starts.
+        os.environ.update(overrides)
+        settings = load_settings()
+    if not _port_is_free(settings.host, settings.port):
+        return _fail(
+            f"port {settings.port} on {settings.host} is already in use "
+            "(stop the other server, or choose another port: --port N, make run PORT=N)"
+        )
     asyncio.run(apply_migrations(settings.database_url))
     if not settings.is_sandbox and asyncio.run(_in_database(settings, sandbox_data_present)):
         return _fail("production refuses to start: the database holds sandbox partners or personas")
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # uvicorn drains in-flight requests on SIGTERM, then restores this handler and re-raises the
     # signal; a completed graceful shutdown is a success, so the process exits 0.
     signal.signal(signal.SIGTERM, _exit_after_graceful_shutdown)
     uvicorn.run(
         "server.main:app_from_environment",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
@@ -93,6 +122,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         http=NoDelayH11Protocol,
     )
     return 0
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Bind as uvicorn will, so a busy port is one plain line instead of a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
 
 
 def _partners_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,6 +174,18 @@ def _partners_suspend(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _partners_allow_origin(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        partner = await allow_origin_for(args.partner, args.origin, remove=args.remove)
+        origins = await partner_origins(partner.id)
+        print(
+            f"partner {partner.id} ({partner.name}) browser origins: {', '.join(origins) or 'none'}"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _partners_limit(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         per_minute = None if args.default else args.per_minute
@@ -144,18 +199,70 @@ def _partners_limit(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _print_partners(partners: Sequence[DemoPartner]) -> None:
+    print("Demo partners (OAuth2 client credentials):")
+    for p in partners:
+        print(f"  {p.partner_type.value:10}  {p.client_id:18}  {p.client_secret}  {p.name}")
+
+
+def _print_seed(seed: SandboxSeed) -> None:
+    _print_partners(seed.partners)
+    print(f"Test personas (phone numbers; each signs in with the code {SANDBOX_PERSONA_CODE}):")
+    for persona in seed.personas:
+        print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
+
+
+def _sandbox_only(command: str, settings: Settings) -> int | None:
+    if settings.is_sandbox:
+        return None
+    return _fail(f"sandbox {command} runs only with SCORELINK_ENV=sandbox")
+
+
 def _sandbox_seed(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.is_sandbox:
-        return _fail("sandbox seed runs only with SCORELINK_ENV=sandbox")
+    if (refused := _sandbox_only("seed", settings)) is not None:
+        return refused
 
     async def work() -> int:
-        seed = await seed_sandbox(settings.secret_keys, settings.model_dir)
-        print("Demo partners (OAuth2 client credentials):")
-        for p in seed.partners:
-            print(f"  {p.partner_type.value:10}  {p.client_id:18}  {p.client_secret}  {p.name}")
-        print("Test personas (phone numbers):")
-        for persona in seed.personas:
-            print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
+        _print_seed(await seed_sandbox(settings.secret_keys, settings.model_dir))
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _sandbox_reset(args: argparse.Namespace, settings: Settings) -> int:
+    if (refused := _sandbox_only("reset", settings)) is not None:
+        return refused
+    if not args.yes:
+        return _fail(
+            "sandbox reset deletes every person, partner, consent and log entry: add --yes"
+        )
+
+    async def work() -> int:
+        seed = await reset_sandbox(settings.secret_keys, settings.model_dir)
+        print("Sandbox reset: every person, partner, consent and log entry deleted, then seeded.")
+        _print_seed(seed)
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _sandbox_credentials(args: argparse.Namespace, settings: Settings) -> int:
+    if (refused := _sandbox_only("credentials", settings)) is not None:
+        return refused
+
+    async def work() -> int:
+        partners = await demo_credentials(settings.secret_keys)
+        if not partners:
+            return _fail("no demo partners yet: run `scorelink sandbox seed` first")
+        if args.client_id is None:
+            _print_partners(partners)
+            return 0
+        chosen = [p for p in partners if p.client_id == args.client_id]
+        if not chosen:
+            known = ", ".join(p.client_id for p in partners)
+            return _fail(f"no demo partner {args.client_id!r} (demo partners: {known})")
+        # The bare secret, for scripts: SECRET=$(scorelink sandbox credentials demo-bank)
+        print(chosen[0].client_secret)
         return 0
 
     return asyncio.run(_in_database(settings, work))
@@ -312,65 +419,108 @@ def _model_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scorelink", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="scorelink",
+        description=__doc__,
+        epilog="Configuration comes from SCORELINK_* variables and DATABASE_URL (README.md).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('scorelink')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="apply migrations and serve HTTP")
-    serve.add_argument("--host", help="interface to bind (default SCORELINK_HOST)")
-    serve.add_argument("--port", type=int, help="port to bind (default SCORELINK_PORT)")
-    serve.add_argument("--workers", type=int, help="worker processes (default SCORELINK_WORKERS)")
+    def command(
+        group: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+    ) -> argparse.ArgumentParser:
+        return group.add_parser(name, help=text, description=text)
+
+    serve = command(commands, "serve", "apply migrations and serve HTTP (GraphQL, OAuth, health)")
+    serve.add_argument("--host", help="interface to bind (default SCORELINK_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default SCORELINK_PORT, 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default SCORELINK_WORKERS, 1)"
+    )
     serve.set_defaults(handler=_serve)
 
-    commands.add_parser("migrate", help="apply pending migrations").set_defaults(handler=_migrate)
+    command(commands, "migrate", "apply pending database migrations").set_defaults(handler=_migrate)
 
-    partners = commands.add_parser("partners", help="manage partner organisations")
-    partner_commands = partners.add_subparsers(dest="partners_command", required=True)
-    create = partner_commands.add_parser("create", help="register a partner")
-    create.add_argument("--type", required=True, help="BANK, P2P_LENDER, INSURER, RENTAL, ...")
-    create.add_argument("--name", required=True)
+    partners = command(commands, "partners", "manage partner organisations")
+    partner_commands = partners.add_subparsers(
+        dest="partners_command", required=True, metavar="COMMAND"
+    )
+    create = command(
+        partner_commands, "create", "register a partner; prints its client secret once"
+    )
+    types = ", ".join(t.value for t in PartnerType)
+    create.add_argument(
+        "--type", required=True, metavar="TYPE", help=f"the kind of organisation: one of {types}"
+    )
+    create.add_argument("--name", required=True, help="the organisation's name, shown to people")
     create.set_defaults(handler=_partners_create)
-    partner_commands.add_parser("list", help="list partners").set_defaults(handler=_partners_list)
-    suspend = partner_commands.add_parser("suspend", help="stop all reads by a partner")
+    command(
+        partner_commands, "list", "list partners: id, type, status, client id, name"
+    ).set_defaults(handler=_partners_list)
+    suspend = command(partner_commands, "suspend", "stop all reads and new tokens of a partner")
     suspend.add_argument("partner", help="partner id or client id")
     suspend.set_defaults(handler=_partners_suspend)
+    limit = command(partner_commands, "limit", "set a partner's GraphQL request limit")
+    limit.add_argument("partner", help="partner id or client id")
+    limit_choice = limit.add_mutually_exclusive_group()
+    limit_choice.add_argument("--per-minute", type=int, help="requests per minute")
+    limit_choice.add_argument(
+        "--default", action="store_true", help="use SCORELINK_PARTNER_RATE_LIMIT again"
+    )
+    limit.set_defaults(handler=_partners_limit)
+    origin = command(
+        partner_commands,
+        "allow-origin",
+        "let a partner's browser frontend call /graphql from an origin (CORS)",
+    )
+    origin.add_argument("partner", help="partner id or client id")
+    origin.add_argument("origin", help="scheme://host[:port], e.g. https://app.example.com")
+    origin.add_argument("--remove", action="store_true", help="stop allowing that origin")
+    origin.set_defaults(handler=_partners_allow_origin)
 
-    keys = commands.add_parser("keys", help="token signing keys")
-    key_commands = keys.add_subparsers(dest="keys_command", required=True)
-    key_commands.add_parser(
-        "rotate", help="add a new signing key; older ones verify until their tokens expire"
+    keys = command(commands, "keys", "token signing keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
+    command(
+        key_commands, "rotate", "add a new signing key; older ones verify until their tokens expire"
     ).set_defaults(handler=_keys_rotate)
-    key_commands.add_parser(
+    command(
+        key_commands,
         "reencrypt",
-        help="after rotating SCORELINK_SECRET_KEY: rewrite stored secrets under the new key",
+        "after rotating SCORELINK_SECRET_KEY: rewrite stored secrets under the new key",
     ).set_defaults(handler=_keys_reencrypt)
 
     model_commands.register(commands)
     commands.choices["model"].set_defaults(handler=_model_command)
 
-    audit = commands.add_parser("audit", help="the access log")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser(
-        "verify", help="walk the hash chain; name the first edited, deleted or reordered entry"
+    audit = command(commands, "audit", "the access log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    command(
+        audit_commands,
+        "verify",
+        "walk the hash chain; name the first edited, deleted or reordered entry",
     ).set_defaults(handler=_audit_verify)
 
-    people = commands.add_parser("people", help="people's accounts")
-    people_commands = people.add_subparsers(dest="people_command", required=True)
-    unlock = people_commands.add_parser(
-        "unlock", help="unlock a number locked after 100 failed sign-in codes"
-    )
+    people = command(commands, "people", "people's accounts")
+    people_commands = people.add_subparsers(dest="people_command", required=True, metavar="COMMAND")
+    unlock = command(people_commands, "unlock", "unlock a number locked after 100 failed codes")
     unlock.add_argument("phone", help="the phone number, as the person gives it")
     unlock.set_defaults(handler=_people_unlock)
-    delete = people_commands.add_parser(
-        "delete", help="erase a person (PIPL art. 47); the access log keeps its entries"
+    delete = command(
+        people_commands, "delete", "erase a person (PIPL art. 47); the access log keeps its entries"
     )
     delete.add_argument("phone", help="the phone number, as the person gives it")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(handler=_people_delete)
 
-    retention = commands.add_parser("retention", help="remove personal data past its period")
-    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
-    sweep_command = retention_commands.add_parser(
-        "sweep", help="delete spent sign-in codes, ended sessions and stale normalised records"
+    retention = command(commands, "retention", "remove personal data past its period")
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND"
+    )
+    sweep_command = command(
+        retention_commands,
+        "sweep",
+        "delete spent sign-in codes, ended sessions and stale normalised records",
     )
     sweep_command.add_argument(
         "--records-days",
@@ -380,37 +530,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep_command.set_defaults(handler=_retention_sweep)
 
-    receipts = commands.add_parser("receipts", help="signed consent receipts")
-    receipt_commands = receipts.add_subparsers(dest="receipts_command", required=True)
-    verify = receipt_commands.add_parser(
-        "verify", help="check a consent receipt (compact JWS) offline against a JWKS file"
+    receipts = command(commands, "receipts", "signed consent receipts")
+    receipt_commands = receipts.add_subparsers(
+        dest="receipts_command", required=True, metavar="COMMAND"
+    )
+    verify = command(
+        receipt_commands,
+        "verify",
+        "check a consent receipt (compact JWS) offline against a JWKS file",
     )
     verify.add_argument("file", help="file holding the receipt")
     verify.add_argument("--jwks", required=True, help="JWKS file saved from /.well-known/jwks.json")
     verify.set_defaults(handler=_receipts_verify)
 
-    limit = partner_commands.add_parser("limit", help="set a partner's GraphQL request limit")
-    limit.add_argument("partner", help="partner id or client id")
-    limit_choice = limit.add_mutually_exclusive_group()
-    limit_choice.add_argument("--per-minute", type=int, help="requests per minute")
-    limit_choice.add_argument(
-        "--default", action="store_true", help="use SCORELINK_PARTNER_RATE_LIMIT again"
+    assessments = command(commands, "assessments", "credit assessments")
+    assessment_commands = assessments.add_subparsers(
+        dest="assessments_command", required=True, metavar="COMMAND"
     )
-    limit.set_defaults(handler=_partners_limit)
-
-    assessments = commands.add_parser("assessments", help="credit assessments")
-    assessment_commands = assessments.add_subparsers(dest="assessments_command", required=True)
-    sla = assessment_commands.add_parser(
-        "sla", help="per tier: count, share within deadline, p50/p95 to decision, open now"
+    sla = command(
+        assessment_commands,
+        "sla",
+        "per tier: count, share within deadline, p50/p95 to decision, open now",
     )
     sla.add_argument("--days", type=int, default=7, help="assessments received in the last N days")
     sla.set_defaults(handler=_assessments_sla)
 
-    sandbox = commands.add_parser("sandbox", help="sandbox environment data")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
-    sandbox_commands.add_parser(
-        "seed", help="create demo partners and test personas (idempotent)"
+    sandbox = command(commands, "sandbox", "sandbox data: demo partners and test personas")
+    sandbox_commands = sandbox.add_subparsers(
+        dest="sandbox_command", required=True, metavar="COMMAND"
+    )
+    command(
+        sandbox_commands,
+        "seed",
+        "create demo partners, test personas and their consents (idempotent)",
     ).set_defaults(handler=_sandbox_seed)
+    credentials = command(
+        sandbox_commands, "credentials", "print the demo partners' client credentials again"
+    )
+    credentials.add_argument(
+        "client_id", nargs="?", help="print only this partner's secret (e.g. demo-bank)"
+    )
+    credentials.set_defaults(handler=_sandbox_credentials)
+    reset = command(
+        sandbox_commands, "reset", "delete every person, partner, consent and log entry, then seed"
+    )
+    reset.add_argument("--yes", action="store_true", help="confirm: the data cannot come back")
+    reset.set_defaults(handler=_sandbox_reset)
     return parser
 
 

@@ -1,9 +1,14 @@
-"""Structured logging: one JSON object per line, carrying the request id of the request at hand."""
+"""Logging: one JSON object per line for machines, a readable line with colour for a person.
+
+Every record carries the request id of the request at hand. `SCORELINK_LOG_FORMAT=auto` picks
+the human form when stderr is a terminal and JSON otherwise (pipes, files, containers).
+"""
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -51,9 +56,55 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(level: str) -> None:
+_LEVEL_COLOURS = {
+    "DEBUG": "\033[2m",
+    "INFO": "\033[36m",
+    "WARNING": "\033[33m",
+    "ERROR": "\033[31m",
+    "CRITICAL": "\033[1;31m",
+}
+_RESET = "\033[0m"
+# uvicorn's copy of its message with colour codes of its own: the message says the same.
+_HUMAN_SKIPS = frozenset({"color_message"})
+
+
+class HumanFormatter(logging.Formatter):
+    """`09:14:02 INFO  scorelink.http  request served  path=/graphql status=200 ...`."""
+
+    def __init__(self, colour: bool) -> None:
+        super().__init__()
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        time = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        level = f"{record.levelname:<7}"
+        if self.colour:
+            level = f"{_LEVEL_COLOURS.get(record.levelname, '')}{level}{_RESET}"
+        fields = " ".join(
+            f"{key}={value}"
+            for key, value in record.__dict__.items()
+            if key not in _STANDARD_ATTRIBUTES
+            and key not in _HUMAN_SKIPS
+            and not key.startswith("_")
+            and value is not None
+        )
+        line = f"{time} {level} {record.name}  {record.getMessage()}"
+        line += f"  {fields}" if fields else ""
+        # Escaped, so a CR/LF in a logged value cannot forge a line here either.
+        line = line.replace("\r", "\\r").replace("\n", "\\n")
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str, log_format: str = "auto") -> None:
+    """`log_format`: json, human, or auto (human on a terminal, JSON anywhere else)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    terminal = sys.stderr.isatty()
+    human = log_format == "human" or (log_format == "auto" and terminal)
+    # https://no-color.org: a set NO_COLOR turns colour off.
+    colour = terminal and not os.environ.get("NO_COLOR")
+    handler.setFormatter(HumanFormatter(colour) if human else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

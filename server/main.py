@@ -11,5 +11,5 @@ from server.settings import load_settings
 
 def app_from_environment() -> Starlette:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -11,17 +11,22 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
+from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
 from domain.assessment_terms import DEFAULT_CNY_RATES, AssessmentTerms
+from domain.partner_origins import InvalidOrigin, parse_origin
 from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
@@ -73,26 +78,80 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
-@dataclass(frozen=True)
-class Settings:
+class LogFormat(enum.StrEnum):
+    """How log records are written: `auto` is human on a terminal, JSON anywhere else."""
+
+    AUTO = "auto"
+    JSON = "json"
+    HUMAN = "human"
+
+
+class _WholeEnvironment(PydanticBaseSettingsSource):
+    """Hands the validator every variable (provider settings are found by their prefix), unless
+    the caller gave its own mapping, which then replaces the process environment entirely.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if _ENVIRONMENT in self.current_state:
+            return {}
+        return {_ENVIRONMENT: dict(os.environ)}
+
+
+_ENVIRONMENT = "environ"
+
+
+class Settings(BaseSettings):
+    """The validated configuration. Secrets are `SecretStr`, and the database URL (which may
+    hold a password) and the providers' settings (which hold client secrets) are left out of
+    `repr()`, so printing or logging the settings shows none of them.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, arbitrary_types_allowed=True)
+
     environment: Environment
-    database_url: str
+    database_url: str = Field(repr=False)
     host: str
     port: int
     workers: int
     log_level: str
-    secret_key: str
+    log_format: LogFormat = LogFormat.AUTO
+    secret_key: SecretStr
     model_dir: Path
+    # Where the sandbox writes the text messages it would send (never to the log stream).
+    sandbox_sms_file: Path = Path("var/sandbox-sms.txt")
     issuer: str
     allowed_countries: tuple[str, ...]
+    # Browser origins of the person app, allowed to call /graphql without a partner's token.
+    person_app_origins: tuple[str, ...] = ()
     # Account-linking providers (connectors.config documents the variables).
-    link_providers: tuple[ProviderConfig, ...] = ()
-    api: ApiLimits = field(default_factory=ApiLimits)
+    link_providers: tuple[ProviderConfig, ...] = Field(default=(), repr=False)
+    api: ApiLimits = Field(default_factory=ApiLimits)
     # Seconds a PostgreSQL connect or statement may take before the request fails with 503.
     database_timeout: int = 5
     # Secret keys that `secret_key` replaced: what they encrypted still decrypts.
-    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
-    assessments: AssessmentTerms = field(default_factory=AssessmentTerms)
+    previous_secret_keys: tuple[SecretStr, ...] = ()
+    assessments: AssessmentTerms = Field(default_factory=AssessmentTerms)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _WholeEnvironment(settings_cls))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read(cls, data: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {_ENVIRONMENT}:
+            return _parse(data[_ENVIRONMENT])
+        return data
 
     @property
     def is_sandbox(self) -> bool:
@@ -100,33 +159,81 @@ class Settings:
 
     @property
     def secret_keys(self) -> SecretKeys:
-        return SecretKeys(self.secret_key, self.previous_secret_keys)
+        return SecretKeys(
+            self.secret_key.get_secret_value(),
+            [key.get_secret_value() for key in self.previous_secret_keys],
+        )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every variable; raise `ConfigError` for the first bad one."""
-    env = os.environ if environ is None else environ
+    if environ is None:
+        return Settings()
+    return Settings.model_validate({_ENVIRONMENT: dict(environ)})
+
+
+def _parse(env: Mapping[str, str]) -> dict[str, Any]:
     environment = _environment(env.get("SCORELINK_ENV", Environment.SANDBOX.value))
     secret_key = _secret_key(env.get("SCORELINK_SECRET_KEY"), environment)
-    return Settings(
-        environment=environment,
-        database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
-        host=_host(env.get("SCORELINK_HOST", "127.0.0.1")),
-        port=_bounded_int("SCORELINK_PORT", env.get("SCORELINK_PORT", "8000"), 1, 65535),
-        workers=_bounded_int("SCORELINK_WORKERS", env.get("SCORELINK_WORKERS", "1"), 1, 64),
-        log_level=_log_level(env.get("SCORELINK_LOG_LEVEL", "INFO")),
-        secret_key=secret_key,
-        model_dir=Path(env.get("SCORELINK_MODEL_DIR", "var/models")),
-        issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
-        allowed_countries=_countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
-        link_providers=_link_providers(env, environment, secret_key),
-        api=_api_limits(env),
-        database_timeout=_bounded_int(
+    host = _host(env.get("SCORELINK_HOST", "127.0.0.1"))
+    port = _bounded_int("SCORELINK_PORT", env.get("SCORELINK_PORT", "8000"), 1, 65535)
+    check_bind_address(env, environment, host)
+    issuer = _issuer(env.get("SCORELINK_ISSUER") or default_issuer(host, port))
+    return {
+        "environment": environment,
+        "database_url": _database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        "host": host,
+        "port": port,
+        "workers": _bounded_int("SCORELINK_WORKERS", env.get("SCORELINK_WORKERS", "1"), 1, 64),
+        "log_level": _log_level(env.get("SCORELINK_LOG_LEVEL", "INFO")),
+        "log_format": _log_format(env.get("SCORELINK_LOG_FORMAT", LogFormat.AUTO.value)),
+        "secret_key": SecretStr(secret_key),
+        "model_dir": Path(env.get("SCORELINK_MODEL_DIR", "var/models")),
+        "sandbox_sms_file": Path(env.get("SCORELINK_SANDBOX_SMS_FILE", "var/sandbox-sms.txt")),
+        "issuer": issuer,
+        "allowed_countries": _countries(env.get("SCORELINK_ALLOWED_COUNTRIES", DEFAULT_COUNTRIES)),
+        "person_app_origins": _origins(env.get("SCORELINK_PERSON_APP_ORIGINS", "")),
+        "link_providers": _link_providers(env, environment, secret_key, issuer),
+        "api": _api_limits(env),
+        "database_timeout": _bounded_int(
             "SCORELINK_DB_TIMEOUT", env.get("SCORELINK_DB_TIMEOUT", "5"), 1, 300
         ),
-        previous_secret_keys=_previous_secret_keys(env.get("SCORELINK_PREVIOUS_SECRET_KEYS", "")),
-        assessments=_assessment_terms(env),
-    )
+        "previous_secret_keys": tuple(
+            SecretStr(key)
+            for key in _previous_secret_keys(env.get("SCORELINK_PREVIOUS_SECRET_KEYS", ""))
+        ),
+        "assessments": _assessment_terms(env),
+    }
+
+
+def default_issuer(host: str, port: int) -> str:
+    """The issuer when SCORELINK_ISSUER is unset: where this process is reached on loopback."""
+    if not is_loopback(host):
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    return host == "localhost" or ipaddress.ip_address(host).is_loopback
+
+
+def check_bind_address(env: Mapping[str, str], environment: Environment, host: str) -> None:
+    """Nothing starts open to the network by default: the sandbox's demo data and built-in key
+    stay on loopback unless an operator says otherwise, explicitly.
+    """
+    if is_loopback(host):
+        return
+    if "SCORELINK_ENV" not in env:
+        raise ConfigError(
+            "SCORELINK_ENV",
+            f"must be set (sandbox or production) to listen on {host}, a non-loopback address",
+        )
+    if environment is Environment.SANDBOX and env.get("SCORELINK_ALLOW_PUBLIC_SANDBOX") != "1":
+        raise ConfigError(
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX",
+            f"the sandbox listens on loopback only; set it to 1 to listen on {host} anyway",
+        )
 
 
 def _api_limits(env: Mapping[str, str]) -> ApiLimits:
@@ -230,6 +337,16 @@ def _bounded_int(variable: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def _log_format(raw: str) -> LogFormat:
+    try:
+        return LogFormat(raw.strip().lower())
+    except ValueError:
+        allowed = ", ".join(f.value for f in LogFormat)
+        raise ConfigError(
+            "SCORELINK_LOG_FORMAT", f"must be one of {allowed} (got {raw!r})"
+        ) from None
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in logging.getLevelNamesMapping():
@@ -258,6 +375,13 @@ def _countries(raw: str) -> tuple[str, ...]:
     return codes
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    try:
+        return tuple(parse_origin(origin) for origin in raw.split(",") if origin.strip())
+    except InvalidOrigin as error:
+        raise ConfigError("SCORELINK_PERSON_APP_ORIGINS", str(error)) from None
+
+
 def _secret_key(raw: str | None, environment: Environment) -> str:
     if environment is Environment.SANDBOX:
         return raw or SANDBOX_SECRET_KEY
@@ -265,10 +389,8 @@ def _secret_key(raw: str | None, environment: Environment) -> str:
         raise ConfigError(
             "SCORELINK_SECRET_KEY", "production refuses to start with the default secret key"
         )
-    if len(raw) < MIN_SECRET_KEY_LENGTH:
-        raise ConfigError(
-            "SCORELINK_SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} characters"
-        )
+    if len(raw.encode()) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError("SCORELINK_SECRET_KEY", f"must be at least {MIN_SECRET_KEY_LENGTH} bytes")
     return raw
 
 
@@ -284,13 +406,13 @@ def _previous_secret_keys(raw: str) -> tuple[str, ...]:
 
 
 def _link_providers(
-    env: Mapping[str, str], environment: Environment, secret_key: str
+    env: Mapping[str, str], environment: Environment, secret_key: str, issuer: str
 ) -> tuple[ProviderConfig, ...]:
     try:
         return provider_configs(
             env,
             sandbox=environment is Environment.SANDBOX,
-            issuer=_issuer(env.get("SCORELINK_ISSUER", DEFAULT_ISSUER)),
+            issuer=issuer,
             sandbox_client_key=SecretKeys(secret_key).derive(KeyUse.SANDBOX_PROVIDER_CLIENTS),
         )
     except ProviderConfigError as error:

@@ -27,7 +27,13 @@ from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
 
-pytest_plugins = ["login_support", "consent_support", "linking_support", "scoring_support"]
+pytest_plugins = [
+    "login_support",
+    "consent_support",
+    "linking_support",
+    "scoring_support",
+    "sandbox_support",
+]
 
 # Hypothesis's deadline and too_slow check are timing assertions, which do not belong in tests
 # on shared, loaded machines: a property fails on what it finds, never on how long it took.

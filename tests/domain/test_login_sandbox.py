@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domain.login import (
+    MAX_SENDS_PER_DAY,
+    MAX_SENDS_PER_RANGE,
     SANDBOX_PERSONA_CODE,
     ResendTooSoon,
     SignedIn,
@@ -42,11 +44,29 @@ async def test_only_personas_get_the_fixed_code(login: LoginFactory) -> None:
     assert login.last_code_to("+8613912345678") == "135790"
 
 
-async def test_personas_obey_the_other_rules(login: LoginFactory, clock: FakeClock) -> None:
+async def test_personas_skip_the_resend_cooldown_and_daily_cap_in_the_sandbox_only(
+    login: LoginFactory,
+) -> None:
+    sandbox = login(sandbox=True)
+    for _ in range(MAX_SENDS_PER_DAY + 2):
+        await sandbox.request_code(PERSONA)
+    production = login(sandbox=False)
+    await production.request_code(PERSONA)
+    with pytest.raises(ResendTooSoon):
+        await production.request_code(PERSONA)
+
+
+async def test_personas_skip_the_number_range_cap_in_the_sandbox(login: LoginFactory) -> None:
+    # All personas share one block of numbers; a walkthrough run in a loop must not stop it.
+    sandbox = login(sandbox=True)
+    for _ in range(MAX_SENDS_PER_RANGE + 1):
+        await sandbox.request_code(PERSONA)
+    assert login.last_code_to(PERSONA) == SANDBOX_PERSONA_CODE
+
+
+async def test_personas_obey_the_per_code_tries(login: LoginFactory, clock: FakeClock) -> None:
     phone_login = login(sandbox=True)
     await phone_login.request_code(PERSONA)
-    with pytest.raises(ResendTooSoon):
-        await phone_login.request_code(PERSONA)
     for _ in range(5):
         with pytest.raises(WrongCode):
             await phone_login.verify_code(PERSONA, "000000")

@@ -19,6 +19,7 @@ EXPECTED = {
     "grade_d": ("D", {"sandbox-ecommerce"}),
     "thin_file": (None, {"sandbox-social"}),
     "empty": (None, set()),
+    "newcomer": ("A", {"sandbox-social", "sandbox-ecommerce"}),
 }
 
 

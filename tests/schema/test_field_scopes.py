@@ -107,7 +107,7 @@ def test_the_walk_would_catch_an_unscoped_field() -> None:
 
 def test_the_sdl_shows_each_fields_scope() -> None:
     sdl = build_schema().as_str()
-    assert "grade: String @requiresScope(scope: GRADE)" in sdl
+    assert "grade: Grade @requiresScope(scope: GRADE)" in sdl
     assert "contact: SubjectContact @requiresScope(scope: CONTACT)" in sdl
     assert (
         "defaultProbability: Float @requiresScope(scope: CREDIT_ASSESSMENT) "

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import importlib
 import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from tortoise.context import TortoiseContext
+from tortoise.models import Model
 
 from domain.credentials import verify_client_secret
 from domain.models import Partner, PartnerStatus, Person, SigningKey
-from server.cli import main
-from server.database import tortoise_config
+from domain.sandbox import SANDBOX_TABLES
+from server.cli import build_parser, main
+from server.database import MODEL_MODULES, tortoise_config
 
 STRONG_KEY = "q" * 40
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +126,7 @@ def test_sandbox_seed_covers_every_partner_type_and_is_idempotent(
         "DATING",
     }
     assert first == second
-    assert people == _count_people(database_url) == 6
+    assert people == _count_people(database_url) == 7
     assert first_output == second_output, "the printed demo credentials stay valid"
     secret = re.search(r"demo-bank\s+(\S+)", first_output)
     assert secret
@@ -185,3 +193,114 @@ def test_partners_limit_sets_and_clears_a_partners_own_rate_limit(
     assert main(["partners", "limit", bank.client_id]) == 2
     assert main(["partners", "limit", bank.client_id, "--default"]) == 0
     assert _partners(database_url)[0].rate_limit_per_minute is None
+
+
+def test_sandbox_credentials_prints_the_seeds_partners_again(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sandbox", "credentials"]) == 2
+    assert "run `scorelink sandbox seed` first" in capsys.readouterr().err
+    assert main(["sandbox", "seed"]) == 0
+    seeded = capsys.readouterr().out
+    assert main(["sandbox", "credentials"]) == 0
+    again = capsys.readouterr().out
+    assert again.splitlines() == seeded.splitlines()[: len(again.splitlines())]
+    assert len(again.splitlines()) == 7, "a heading and the six demo partners"
+
+    assert main(["sandbox", "credentials", "demo-bank"]) == 0
+    bank_secret = capsys.readouterr().out.strip()
+    assert re.search(rf"^\s*BANK\s+demo-bank\s+{bank_secret}\s+Demo Bank$", again, re.MULTILINE)
+    assert main(["sandbox", "credentials", "demo-nobody"]) == 2
+    assert "no demo partner 'demo-nobody'" in capsys.readouterr().err
+
+
+def test_sandbox_reset_starts_over(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "seed"]) == 0
+    assert main(["partners", "create", "--type", "BANK", "--name", "Operator Bank"]) == 0
+    first = capsys.readouterr().out
+    bank_before = next(p for p in _partners(database_url) if p.client_id == "demo-bank")
+
+    assert main(["sandbox", "reset"]) == 2
+    assert "add --yes" in capsys.readouterr().err
+    assert "Operator Bank" in {p.name for p in _partners(database_url)}, "nothing deleted"
+
+    assert main(["sandbox", "reset", "--yes"]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith("Sandbox reset:")
+    partners = _partners(database_url)
+    assert "Operator Bank" not in {p.name for p in partners}
+    bank_after = next(p for p in partners if p.client_id == "demo-bank")
+    assert bank_after.id != bank_before.id, "a new partner, not the old one kept"
+    assert _count_people(database_url) == 7
+    secret = re.search(r"demo-bank\s+(\S+)", first)
+    assert secret
+    assert f"demo-bank           {secret.group(1)}" in output, "the same credentials"
+
+
+def test_sandbox_commands_are_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SCORELINK_ENV", "production")
+    monkeypatch.setenv("SCORELINK_SECRET_KEY", STRONG_KEY)
+    for command in (["credentials"], ["reset", "--yes"]):
+        assert main(["sandbox", *command]) == 2
+        assert "only with SCORELINK_ENV=sandbox" in capsys.readouterr().err
+
+
+def test_version_is_the_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]
+    assert capsys.readouterr().out == f"scorelink {project['version']}\n"
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser, str | None]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield (*path, name), sub, helps.get(name)
+                yield from _commands(sub, (*path, name))
+
+
+def test_every_command_has_help_text() -> None:
+    missing = [" ".join(path) for path, _, text in _commands(build_parser()) if not text]
+    assert missing == []
+
+
+def test_partners_create_help_lists_every_partner_type(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["partners", "create", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for partner_type in ("BANK", "P2P_LENDER", "INSURER", "RENTAL", "JOB_SITE", "DATING"):
+        assert partner_type in shown
+
+
+def test_partners_allow_origin_adds_and_removes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["partners", "create", "--type", "BANK", "--name", "Web Bank"]) == 0
+    client_id = re.search(r"client id:\s+(\S+)", capsys.readouterr().out)
+    assert client_id
+    assert main(["partners", "allow-origin", client_id.group(1), "https://web.bank.example/"]) == 0
+    assert capsys.readouterr().out.endswith("browser origins: https://web.bank.example\n")
+    assert main(["partners", "allow-origin", client_id.group(1), "*"]) == 2
+    assert "wildcard origin is never allowed" in capsys.readouterr().err
+    command = ["partners", "allow-origin", client_id.group(1), "https://web.bank.example"]
+    assert main([*command, "--remove"]) == 0
+    assert capsys.readouterr().out.endswith("browser origins: none\n")
+
+
+def test_sandbox_reset_covers_every_table_but_the_signing_keys() -> None:
+    models = {
+        model
+        for module in map(importlib.import_module, MODEL_MODULES)
+        for model in vars(module).values()
+        if isinstance(model, type)
+        and issubclass(model, Model)
+        and model.__module__ == module.__name__
+    }
+    assert models - set(SANDBOX_TABLES) == {SigningKey}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,8 @@ from server.settings import (
 )
 
 STRONG_KEY = "k" * 48
+# Every interface: what a container binds, and what the sandbox must refuse by default.
+ANYWHERE = "0.0.0.0"  # noqa: S104
 
 
 def test_defaults_run_a_local_sandbox() -> None:
@@ -26,13 +30,13 @@ def test_defaults_run_a_local_sandbox() -> None:
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
     assert settings.log_level == "INFO"
-    assert settings.secret_key == SANDBOX_SECRET_KEY
+    assert settings.secret_key.get_secret_value() == SANDBOX_SECRET_KEY
 
 
 def test_production_with_its_own_key_loads() -> None:
     settings = load_settings({"SCORELINK_ENV": "Production", "SCORELINK_SECRET_KEY": STRONG_KEY})
     assert settings.environment is Environment.PRODUCTION
-    assert settings.secret_key == STRONG_KEY
+    assert settings.secret_key.get_secret_value() == STRONG_KEY
 
 
 @pytest.mark.parametrize(
@@ -63,7 +67,7 @@ def test_bad_value_names_its_variable(variable: str, value: str, problem: str) -
     [
         (None, "default secret key"),
         (SANDBOX_SECRET_KEY, "default secret key"),
-        ("short", "at least 32 characters"),
+        ("short", "at least 32 bytes"),
     ],
 )
 def test_production_refuses_default_or_weak_secret(secret: str | None, problem: str) -> None:
@@ -115,3 +119,169 @@ def test_command_line_stops_with_one_line_and_status_2(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"scorelink: configuration error: {variable}:")
     assert not (tmp_path / "var").exists(), "nothing may be created before configuration is valid"
+
+
+WEIBO = {
+    "SCORELINK_LINK_PROVIDERS": "weibo",
+    "SCORELINK_PROVIDER_WEIBO_KIND": "social",
+    "SCORELINK_PROVIDER_WEIBO_CLIENT_ID": "weibo-client",
+    "SCORELINK_PROVIDER_WEIBO_CLIENT_SECRET": "weibo-client-secret-value-9f8e7d",
+    "SCORELINK_PROVIDER_WEIBO_AUTHORIZE_URL": "https://api.weibo.example/oauth2/authorize",
+    "SCORELINK_PROVIDER_WEIBO_TOKEN_URL": "https://api.weibo.example/oauth2/token",
+    "SCORELINK_PROVIDER_WEIBO_DATA_URL": "https://api.weibo.example/2/scorelink/summary",
+}
+
+
+def test_printing_or_logging_the_settings_shows_no_secret(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(
+        {
+            "SCORELINK_ENV": "production",
+            "SCORELINK_SECRET_KEY": STRONG_KEY,
+            "DATABASE_URL": "postgres://scorelink:db-password-5a4b3c@db:5432/scorelink",
+            **WEIBO,
+        }
+    )
+    assert (
+        settings.link_providers[0].client_secret == WEIBO["SCORELINK_PROVIDER_WEIBO_CLIENT_SECRET"]
+    )
+    with caplog.at_level("INFO"):
+        logging.getLogger("scorelink.test").info("settings %s %r", settings, settings)
+    for shown in (repr(settings), str(settings), f"{settings}", caplog.text):
+        for secret in (STRONG_KEY, "weibo-client-secret-value-9f8e7d", "db-password-5a4b3c"):
+            assert secret not in shown
+
+
+def test_secret_key_length_counts_bytes() -> None:
+    # 11 characters, 33 bytes in UTF-8: long enough.
+    key = "\u6c38" * 11
+    settings = load_settings({"SCORELINK_ENV": "production", "SCORELINK_SECRET_KEY": key})
+    assert settings.secret_key.get_secret_value() == key
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        load_settings({"SCORELINK_ENV": "production", "SCORELINK_SECRET_KEY": "k" * 31})
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        # No environment named: a public address never silently means the sandbox.
+        ({"SCORELINK_HOST": ANYWHERE}, "SCORELINK_ENV"),
+        (
+            {"SCORELINK_HOST": ANYWHERE, "SCORELINK_ENV": "sandbox"},
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX",
+        ),
+        (
+            {
+                "SCORELINK_HOST": "192.0.2.7",
+                "SCORELINK_ENV": "sandbox",
+                "SCORELINK_ALLOW_PUBLIC_SANDBOX": "yes",
+            },
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX",
+        ),
+        ({"SCORELINK_HOST": "::", "SCORELINK_ENV": "production"}, "SCORELINK_SECRET_KEY"),
+    ],
+)
+def test_nothing_listens_beyond_loopback_by_default(environ: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ)
+    assert caught.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"SCORELINK_HOST": "::1"},
+        {"SCORELINK_HOST": "localhost"},
+        {
+            "SCORELINK_HOST": ANYWHERE,
+            "SCORELINK_ENV": "sandbox",
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX": "1",
+        },
+        {
+            "SCORELINK_HOST": ANYWHERE,
+            "SCORELINK_ENV": "production",
+            "SCORELINK_SECRET_KEY": STRONG_KEY,
+        },
+    ],
+)
+def test_loopback_or_an_explicit_choice_may_listen(environ: dict[str, str]) -> None:
+    assert load_settings(environ).host == environ["SCORELINK_HOST"]
+
+
+def test_the_issuer_follows_the_port_unless_set() -> None:
+    assert load_settings({"SCORELINK_PORT": "9000"}).issuer == "http://127.0.0.1:9000"
+    assert (
+        load_settings({"SCORELINK_PORT": "9000", "SCORELINK_ISSUER": "https://api.example/"}).issuer
+        == "https://api.example"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "environ", "variable"),
+    [
+        (["serve"], {"SCORELINK_ENV": "production"}, "SCORELINK_SECRET_KEY"),
+        (
+            ["serve"],
+            {"SCORELINK_ENV": "production", "SCORELINK_SECRET_KEY": SANDBOX_SECRET_KEY},
+            "SCORELINK_SECRET_KEY",
+        ),
+        (
+            ["serve"],
+            {"SCORELINK_ENV": "production", "SCORELINK_SECRET_KEY": "k" * 31},
+            "SCORELINK_SECRET_KEY",
+        ),
+        (["serve"], {"SCORELINK_HOST": ANYWHERE}, "SCORELINK_ENV"),
+        (
+            ["serve"],
+            {"SCORELINK_ENV": "sandbox", "SCORELINK_HOST": ANYWHERE},
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX",
+        ),
+        (
+            ["serve", "--host", ANYWHERE],
+            {"SCORELINK_ENV": "sandbox"},
+            "SCORELINK_ALLOW_PUBLIC_SANDBOX",
+        ),
+    ],
+)
+def test_serve_refuses_to_start(
+    command: list[str], environ: dict[str, str], variable: str, tmp_path: Path
+) -> None:
+    """Each refusal to start, as an operator meets it: one line, status 2, nothing listening."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORELINK_")}
+    clean.pop("DATABASE_URL", None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "server.cli", *command],
+        env={**clean, **environ},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"scorelink: configuration error: {variable}:")
+    assert not (tmp_path / "var").exists(), "nothing may be created before configuration is valid"
+
+
+def test_a_busy_port_is_one_line_naming_it(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORELINK_")}
+    clean["DATABASE_URL"] = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            env=clean,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"scorelink: port {port} on 127.0.0.1 is already in use (stop the other server, "
+        "or choose another port: --port N, make run PORT=N)"
+    ]

@@ -1,0 +1,86 @@
+"""A seeded sandbox served by a real `scorelink serve` on loopback, as `make run` leaves it.
+
+Loaded as a pytest plugin by the root conftest. The walkthrough, the client snippets and the
+browser tests run against it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from live_server import REPOSITORY, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's chromium (scripts/ensure-chromium installs it); CI fails without it."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI requires /usr/bin/chromium: run scripts/ensure-chromium")
+        pytest.skip("browser test skipped: /usr/bin/chromium is missing (scripts/ensure-chromium)")
+    return CHROMIUM
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    server: LiveServer
+    # What the walkthrough needs to run the command line against the same database.
+    environ: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def scorelink(self, *arguments: str) -> str:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "server.cli", *arguments],
+            env=self.environ,
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+
+@pytest.fixture
+def live_sandbox(
+    empty_database_url: str, trained_model_dir: Path, tmp_path: Path
+) -> Iterator[Sandbox]:
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SCORELINK_")},
+        "DATABASE_URL": empty_database_url,
+        "SCORELINK_ENV": "sandbox",
+        "SCORELINK_MODEL_DIR": str(trained_model_dir),
+        "SCORELINK_SANDBOX_SMS_FILE": str(tmp_path / "sandbox-sms.txt"),
+    }
+    server = LiveServer(
+        empty_database_url, trained_model_dir, tmp_path / "server.log", environ=environ
+    )
+    sandbox = Sandbox(server, environ)
+    sandbox.scorelink("migrate")
+    sandbox.scorelink("sandbox", "seed")
+    server.start()
+    try:
+        yield sandbox
+    finally:
+        server.kill()
