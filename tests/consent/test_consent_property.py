@@ -234,7 +234,9 @@ def _shown_scopes(subject: dict[str, Any], read: Read, own_id: str) -> frozenset
     assert subject["id"] == own_id, "only the partner's own subject may ever be returned"
     shown: set[Scope] = set()
     for key, value in subject.items():
-        if key == "id" or value is None:
+        # The person has a full file: a granted list (history, sources, reasons) is never empty,
+        # so an empty one is data that should have been served and was not.
+        if key == "id" or value is None or value == []:
             continue
         picks = [p for p in read.picks if (p.alias or p.name) == key]
         assert picks, f"unexpected key {key}"
