@@ -18,12 +18,16 @@ from joserfc.errors import JoseError
 from tortoise.exceptions import BaseORMException, IntegrityError
 
 from consent import access_log
+from consent.access_log import InclusionProof as InclusionProof
 from consent.access_log import TreeHead
-from consent.models import LogCheckpoint
+from consent.access_log import inclusion_proofs as inclusion_proofs
+from consent.models import LogCheckpoint as LogCheckpoint
 from domain.clock import Clock, utc_now
 from domain.signing_keys import ALGORITHM, Keyring
 
 SEAL_INTERVAL_SECONDS = 1.0
+# The sealer's asyncio task name, so its statements can be told from a request's.
+SEALER_TASK_NAME = "access-log-sealer"
 logger = logging.getLogger("scorelink.transparency_log")
 
 

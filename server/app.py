@@ -25,7 +25,7 @@ from domain.services import Services
 from domain.signing_keys import Keyring
 from domain.sms import SandboxSmsFile, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
-from domain.transparency_log import run_sealer
+from domain.transparency_log import SEALER_TASK_NAME, run_sealer
 from server import log_endpoints
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
@@ -97,7 +97,7 @@ def create_app(
             app.state.services.scoring.start()
             # Until the worker exists, the server process seals the access log every second;
             # sealers in several processes are safe (access_log.seal).
-            sealer = asyncio.create_task(run_sealer(keyring))
+            sealer = asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
             try:
                 async with deadline_watch():
                     yield
