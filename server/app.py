@@ -105,11 +105,13 @@ def create_app(
                 sealer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sealer
+                await rate_limiter.aclose()
 
     rate_limiter = RateLimiter(
         partner_default=settings.api.partner_requests_per_minute,
         person_default=settings.api.person_requests_per_minute,
         anonymous_default=settings.api.anonymous_requests_per_minute,
+        storage=settings.api.rate_limit_storage,
     )
     providers = ProviderRegistry(
         settings.link_providers, callback_base(settings.issuer), provider_transport

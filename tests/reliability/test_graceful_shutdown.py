@@ -39,6 +39,8 @@ async def test_sigterm_lets_a_request_blocked_on_a_database_lock_finish_then_exi
         # Every read appends to the access log; a lock on its table held from outside makes
         # the read wait inside its transaction, a genuinely slow request.
         blocker = await asyncpg.connect(server.database_url)
+        # Statistics views are a snapshot per transaction: watch from outside the blocker's.
+        watcher = await asyncpg.connect(server.database_url)
         try:
             await blocker.execute("BEGIN; LOCK TABLE access_log_entry IN SHARE MODE")
             request_id = new_request_id()
@@ -48,7 +50,7 @@ async def test_sigterm_lets_a_request_blocked_on_a_database_lock_finish_then_exi
                 "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT%access_log_entry%'"
             )
             for _ in range(100):
-                if await blocker.fetchval(waiting):
+                if await watcher.fetchval(waiting):
                     break
                 await asyncio.sleep(0.05)
             else:
@@ -61,6 +63,7 @@ async def test_sigterm_lets_a_request_blocked_on_a_database_lock_finish_then_exi
         finally:
             await blocker.execute("ROLLBACK")
             await blocker.close()
+            await watcher.close()
         response = await read
         assert await exit_status == 0
     assert response.status_code == 200, response.text
