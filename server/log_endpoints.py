@@ -6,13 +6,40 @@ never an entry's content. Bad parameters are typed 400s: {"error": CODE, "messag
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from consent import access_log, merkle
 from domain.transparency_log import checkpoint_json
+from server.rate_limits import RateLimiter
 
 _MAX_CHECKPOINTS = 1000
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _rate_limited(handler: Handler) -> Handler:
+    """Counted per client address, like other callers without a token: proofs read the log."""
+
+    @wraps(handler)
+    async def limited(request: Request) -> Response:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        decision = await limiter.check_log_request(request.client.host if request.client else None)
+        if not decision.allowed:
+            return JSONResponse(
+                {"error": "rate_limited", "message": "Too many log requests; retry later."},
+                status_code=429,
+                headers=decision.headers(),
+            )
+        response = await handler(request)
+        response.headers.update(decision.headers())
+        return response
+
+    return limited
 
 
 def _bad(code: str, message: str) -> Response:
@@ -40,6 +67,7 @@ async def _latest_size() -> int:
     return latest.tree_size if latest else 0
 
 
+@_rate_limited
 async def latest_checkpoint(request: Request) -> Response:
     latest = await access_log.latest_checkpoint()
     if latest is None:
@@ -50,6 +78,7 @@ async def latest_checkpoint(request: Request) -> Response:
     return JSONResponse(checkpoint_json(latest))
 
 
+@_rate_limited
 async def checkpoints(request: Request) -> Response:
     try:
         since = _size_parameter(request, "since") if "since" in request.query_params else 0
@@ -59,6 +88,7 @@ async def checkpoints(request: Request) -> Response:
     return JSONResponse({"checkpoints": [checkpoint_json(row) for row in rows]})
 
 
+@_rate_limited
 async def inclusion_proof(request: Request) -> Response:
     try:
         entry = _size_parameter(request, "entry", 1)
@@ -83,6 +113,7 @@ async def inclusion_proof(request: Request) -> Response:
     )
 
 
+@_rate_limited
 async def consistency_proof(request: Request) -> Response:
     try:
         old = _size_parameter(request, "from", 1)

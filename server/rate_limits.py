@@ -123,6 +123,10 @@ class RateLimiter:
         """One request to `/oauth/token`, counted by client address before any secret check."""
         return await self._hit(self._anonymous_default, "oauth-token", client_address or "unknown")
 
+    async def check_log_request(self, client_address: str | None) -> RateDecision:
+        """One request to the public `/log/...` endpoints, counted by client address."""
+        return await self._hit(self._anonymous_default, "log", client_address or "unknown")
+
     async def _hit(self, limit: int, *key: str) -> RateDecision:
         item = RateLimitItemPerSecond(limit, self._window_seconds)
         if self._shared is not None and time.monotonic() >= self._shared_retry_at:

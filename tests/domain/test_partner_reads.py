@@ -96,7 +96,7 @@ async def test_a_one_time_grant_serves_exactly_one_of_two_racing_reads(
     assert (await ConsentGrant.get(id=grant.id)).status is GrantStatus.USED_UP
 
 
-async def test_concurrent_reads_log_exactly_one_entry_each_and_the_chain_verifies(
+async def test_concurrent_reads_log_exactly_one_entry_each_and_the_log_verifies(
     orm: TortoiseContext,
 ) -> None:
     partner, subject_id, _ = await _setup()

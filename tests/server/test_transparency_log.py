@@ -6,6 +6,7 @@ questions with typed 400s. Also: sealers racing, and entries committed while no 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,6 +23,29 @@ from domain.clock import utc_now
 from domain.secret_keys import SecretKeys
 from domain.signing_keys import Keyring
 from domain.transparency_log import seal_now, signature_checker
+from server.app import create_app
+from server.settings import Settings
+
+
+@pytest.fixture
+def settings(database_url: str, make_settings: Callable[..., Settings]) -> Settings:
+    # These tests poll the public endpoints; the per-address limit has its own test below.
+    return make_settings(database_url, SCORELINK_ANONYMOUS_RATE_LIMIT="100000")
+
+
+async def test_the_public_log_endpoints_are_rate_limited_per_address(
+    database_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    app = create_app(make_settings(database_url, SCORELINK_ANONYMOUS_RATE_LIMIT="2"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            statuses = [(await client.get("/log/checkpoints")).status_code for _ in range(3)]
+            refused = await client.get("/log/proof/inclusion", params={"entry": 1, "size": 1})
+    assert statuses == [200, 200, 429]
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "rate_limited"
+    assert "Retry-After" in refused.headers
 
 
 async def _append(count: int) -> None:
