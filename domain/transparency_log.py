@@ -22,6 +22,7 @@ from consent.access_log import InclusionProof as InclusionProof
 from consent.access_log import TreeHead
 from consent.access_log import inclusion_proofs as inclusion_proofs
 from consent.models import LogCheckpoint as LogCheckpoint
+from domain.availability import is_database_unavailable
 from domain.clock import Clock, utc_now
 from domain.signing_keys import ALGORITHM, Keyring
 
@@ -116,11 +117,16 @@ async def run_sealer(
     interval: float = SEAL_INTERVAL_SECONDS,
     seal: Callable[[Keyring], Awaitable[LogCheckpoint | None]] = seal_now,
 ) -> None:
-    """Seal every `interval` until cancelled; an outage is logged and retried, never fatal."""
+    """Seal every `interval` until cancelled. Nothing stops it: an outage is logged and
+    retried, and so is anything unexpected (with its traceback), since entries left unsealed
+    would stay out of every checkpoint."""
     while True:
         try:
             while await seal(keyring) is not None:
                 pass  # more than one batch waiting: keep going
-        except (BaseORMException, OSError) as exc:
-            logger.warning("sealing the access log failed; retrying: %s", type(exc).__name__)
+        except Exception as exc:
+            if is_database_unavailable(exc) or isinstance(exc, BaseORMException):
+                logger.warning("sealing the access log failed; retrying: %s", type(exc).__name__)
+            else:
+                logger.exception("sealing the access log failed unexpectedly; retrying")
         await asyncio.sleep(interval)
