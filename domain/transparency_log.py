@@ -117,9 +117,10 @@ async def run_sealer(
     interval: float = SEAL_INTERVAL_SECONDS,
     seal: Callable[[Keyring], Awaitable[LogCheckpoint | None]] = seal_now,
 ) -> None:
-    """Seal every `interval` until cancelled. Nothing stops it: an outage is logged and
-    retried, and so is anything unexpected (with its traceback), since entries left unsealed
-    would stay out of every checkpoint."""
+    """Seal every `interval` until cancelled. Nothing stops it: entries left unsealed would stay
+    out of every checkpoint. An outage is a warning; anything else is a warning with its
+    traceback (a request is never affected, and the next second retries; a failure that
+    persists shows as one such warning per second)."""
     while True:
         try:
             while await seal(keyring) is not None:
@@ -128,5 +129,9 @@ async def run_sealer(
             if is_database_unavailable(exc) or isinstance(exc, BaseORMException):
                 logger.warning("sealing the access log failed; retrying: %s", type(exc).__name__)
             else:
-                logger.exception("sealing the access log failed unexpectedly; retrying")
+                logger.warning(
+                    "sealing the access log failed unexpectedly; retrying: %s",
+                    type(exc).__name__,
+                    exc_info=True,
+                )
         await asyncio.sleep(interval)

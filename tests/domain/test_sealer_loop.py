@@ -37,4 +37,4 @@ async def test_the_sealer_keeps_sealing_after_an_outage_and_after_a_bug(
         await sealer
     assert calls >= 3
     assert "retrying: PostgresConnectionError" in caplog.text
-    assert "failed unexpectedly" in caplog.text
+    assert "failed unexpectedly; retrying: RuntimeError" in caplog.text
