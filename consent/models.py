@@ -1,4 +1,4 @@
-"""Tortoise models owned by consent: requests, grants and the hash-chained access log.
+"""Tortoise models owned by consent: requests, grants, the access log and its checkpoints.
 
 People and partners are referenced by name ("scorelink.Person"), never imported: consent sits
 below the domain and must not depend on it.
