@@ -23,12 +23,15 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import coredis
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
+
+if TYPE_CHECKING:
+    from coredis import ConnectionPool
 
 from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
 
@@ -78,9 +81,12 @@ class RateLimiter:
         self._anonymous_default = anonymous_default
         self._window_seconds = window_seconds
         self._local = FixedWindowRateLimiter(MemoryStorage())
-        self._pool: coredis.ConnectionPool | None = None
+        self._pool: ConnectionPool | None = None
         self._shared: FixedWindowRateLimiter | None = None
         if storage != "memory://":
+            # Imported only when Redis is configured: the embedded default needs no client.
+            import coredis
+
             # Our own pool (limits' documented `connection_pool` option) so aclose() can end it.
             self._pool = coredis.ConnectionPool.from_url(
                 storage,

@@ -1,4 +1,4 @@
-"""Migration 0010: the hash-chained log moves into the transparency log, its chain verified first.
+"""Migration 0011: the hash-chained log moves into the transparency log, its chain verified first.
 
 The old chain's rule is written out here from its definition (sha256 of the previous hash, a
 newline and the entry's canonical JSON), not imported from the code that replaced it.
@@ -18,7 +18,7 @@ from consent.access_log import seal
 from consent.models import AccessLogEntry
 from server.database import connection_name, tortoise_config
 
-BEFORE = "0009_credit_assessments"
+BEFORE = "0010_partner_origins"
 TIMES = [f"2026-01-0{day}T10:00:00.000000+00:00" for day in (1, 2, 3)]
 
 

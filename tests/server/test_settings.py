@@ -286,6 +286,7 @@ def test_a_busy_port_is_one_line_naming_it(tmp_path: Path) -> None:
         "or choose another port: --port N, make run PORT=N)"
     ]
 
+
 def test_rate_limit_storage_defaults_to_memory_and_accepts_redis() -> None:
     assert load_settings({}).api.rate_limit_storage == "memory://"
     url = "redis://:hunter2hunter2@cache.internal:6379/2"

@@ -121,6 +121,8 @@ def two_hosts(
     environ = {
         "SCORELINK_PARTNER_RATE_LIMIT": str(LIMIT),
         "SCORELINK_RATE_LIMIT_STORAGE": redis.url,
+        # One service behind two hosts: one token issuer for both.
+        "SCORELINK_ISSUER": "http://scorelink.test",
     }
     hosts = tuple(
         LiveServer(url, trained_model_dir, tmp_path / f"server{n}.log", environ=environ)

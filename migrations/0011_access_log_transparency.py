@@ -70,7 +70,7 @@ async def verify_old_chain(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('scorelink', '0009_credit_assessments')]
+    dependencies = [('scorelink', '0010_partner_origins')]
 
     initial = False
 
