@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
-.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium fuzz soak mutate
+.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate
 
 # Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
 # the marker files re-install only when a lock file or pyproject.toml changes.
@@ -48,7 +48,11 @@ layers: $(BIN)/.installed-dev
 chromium:
 	scripts/ensure-chromium
 
-pytest: $(BIN)/.installed-dev chromium
+# The shared rate-limit tests start Debian's redis-server; this installs it when missing.
+redis:
+	scripts/ensure-redis
+
+pytest: $(BIN)/.installed-dev chromium redis
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

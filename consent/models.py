@@ -1,4 +1,4 @@
-"""Tortoise models owned by consent: requests, grants and the hash-chained access log.
+"""Tortoise models owned by consent: requests, grants, the access log and its checkpoints.
 
 People and partners are referenced by name ("scorelink.Person"), never imported: consent sits
 below the domain and must not depend on it.
@@ -111,10 +111,12 @@ class ConsentGrant(Model):
 
 
 class AccessLogEntry(Model):
-    """One append-only, hash-chained record of a read, a denial or a consent change.
+    """One append-only record of a read, a denial or a consent change: a leaf of the log's tree.
 
     Ids are plain columns rather than foreign keys: deleting a person or partner must never
-    cascade into the log, or the chain would break and the history would vanish.
+    cascade into the log, or its tree would no longer match its signed checkpoints and the
+    history would vanish. `id` comes from the database's sequence, so appends take no lock;
+    `log_index` (the leaf's position) and `leaf_hash` are set once, by the sealer.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -129,11 +131,30 @@ class AccessLogEntry(Model):
     scopes_returned: fields.JSONField[list[str]] = fields.JSONField(default=list)
     scopes_denied: fields.JSONField[list[str]] = fields.JSONField(default=list)
     request_id = fields.CharField(max_length=64, null=True)
-    # Unique, so two writers racing from the same chain head cannot fork the chain: the
-    # second insert fails and its read is retried on the new head.
-    prev_hash = fields.CharField(max_length=64, unique=True)
-    entry_hash = fields.CharField(max_length=64, unique=True)
+    # Unique, so two sealers racing cannot give two entries one position.
+    log_index = fields.BigIntField(null=True, unique=True)
+    leaf_hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "access_log_entry"
         indexes = (("partner_id", "occurred_at"), ("person_id", "occurred_at"))
+
+
+class LogCheckpoint(Model):
+    """A signed statement of the log's tree: its size and root hash at one moment.
+
+    Stored append-only; `tree_size` is unique, so two sealers racing cannot both sign a size.
+    `frontier` holds the roots of the tree's perfect subtrees, so the next seal extends the
+    tree without reading earlier leaves.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    tree_size = fields.BigIntField(unique=True)
+    root_hash = fields.CharField(max_length=64)
+    issued_at = fields.DatetimeField()
+    key_id = fields.CharField(max_length=64)
+    signed = fields.TextField()
+    frontier: fields.JSONField[list[str]] = fields.JSONField(default=list)
+
+    class Meta:
+        table = "log_checkpoint"

@@ -237,7 +237,9 @@ async def _document(
                 "scopesAsked": e.scopes_asked,
                 "scopesReturned": e.scopes_returned,
                 "scopesDenied": e.scopes_denied,
-                "entryHash": e.entry_hash,
+                # The entry's leaf in the signed transparency log; null until sealed (~1 s).
+                "logIndex": e.log_index,
+                "leafHash": e.leaf_hash,
             }
             for e in entries
         ],

@@ -69,7 +69,8 @@ def receipt_claims(
     now: datetime,
 ) -> dict[str, Any]:
     """The receipt's claims for `grant` as of `change`, its latest consent entry in the log."""
-    receipt_id = str(uuid.uuid5(_RECEIPT_IDS, change.entry_hash))
+    # Stable per log entry: the same change always gives the same receipt id.
+    receipt_id = str(uuid.uuid5(_RECEIPT_IDS, f"access-log-entry:{change.id}"))
     event = LogEvent(change.event)
     duration_days = math.ceil((grant.expires_at - grant.granted_at).total_seconds() / 86400)
     return {
@@ -120,7 +121,8 @@ def receipt_claims(
                 "name": partner.name,
                 "type": partner.type.value,
             },
-            "accessLogEntryHash": change.entry_hash,
+            # Its inclusion in the signed log: GET /log/proof/inclusion?entry=ID&size=N.
+            "accessLogEntryId": change.id,
         },
     }
 

@@ -98,6 +98,14 @@ class Keyring:
             return None
         return version
 
+    def knows(self, kid: str) -> bool:
+        return kid in self._keys
+
+    def key_at(self, kid: str, moment: datetime) -> KeyVersion | None:
+        """The key named by `kid` if it had not retired at `moment` (for signed records)."""
+        version = self._keys.get(kid)
+        return version if version is not None and version.verifies_at(moment) else None
+
     def public_jwks(self) -> dict[str, list[dict[str, object]]]:
         now = self._clock()
         return {

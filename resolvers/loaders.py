@@ -14,6 +14,9 @@ from aiodataloader import DataLoader
 from domain.models import Partner
 from domain.receipts import consent_receipts
 from domain.tokens import TokenService
+from domain.transparency_log import InclusionProof, LogCheckpoint, inclusion_proofs
+
+LogProof = tuple[InclusionProof, LogCheckpoint]
 
 
 class PartnerLoader(DataLoader[uuid.UUID, Partner | None]):
@@ -34,9 +37,20 @@ class ReceiptLoader(DataLoader[uuid.UUID, str | None]):
         return [receipts.get(key) for key in keys]
 
 
+class LogProofLoader(DataLoader[int, LogProof | None]):
+    """Inclusion proofs of access-log entries in the latest signed tree, all from one read."""
+
+    async def batch_load_fn(self, keys: list[int]) -> list[LogProof | None]:
+        checkpoint, proofs = await inclusion_proofs(keys)
+        if checkpoint is None:
+            return [None for _ in keys]
+        return [(proofs[key], checkpoint) if key in proofs else None for key in keys]
+
+
 @dataclass
 class Loaders:
     partners: PartnerLoader = field(default_factory=PartnerLoader)
+    log_proofs: LogProofLoader = field(default_factory=LogProofLoader)
     _receipts: ReceiptLoader | None = None
 
     def receipts(self, tokens: TokenService) -> ReceiptLoader:

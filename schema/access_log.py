@@ -61,11 +61,40 @@ def partner_card(partner: Partner | None) -> AccessLogPartner | None:
 
 
 @strawberry.type(
-    description="One entry of the append-only, hash-chained access log. Entries hold no "
-    "tokens, codes or score values."
+    name="LogCheckpoint",
+    description="A signed tree head of the access log (RFC 9162 structure): anyone can check "
+    "`signed` against /.well-known/jwks.json and an inclusion proof against `rootHash`.",
+)
+class LogCheckpointView:
+    tree_size: int = strawberry.field(description="How many entries the tree holds.")
+    root_hash: str = strawberry.field(description="The tree's root hash, hex SHA-256.")
+    issued_at: datetime = strawberry.field(description="When it was signed.")
+    key_id: str = strawberry.field(description="The signing key's kid in the JWKS.")
+    signed: str = strawberry.field(
+        description="Compact JWS (ES256) over {log, tree_size, root_hash, issued_at}."
+    )
+
+
+@strawberry.type(
+    description="The audit path from an entry's leaf to the root of a signed tree "
+    "(RFC 9162 section 2.1.3). Leaf hash = SHA-256(0x00 || leaf bytes)."
+)
+class InclusionProof:
+    log_index: int = strawberry.field(description="The entry's position in the log.")
+    tree_size: int = strawberry.field(description="The size of the tree the proof is for.")
+    leaf_hash: str = strawberry.field(description="The entry's leaf hash, hex.")
+    hashes: list[str] = strawberry.field(description="The audit path, leaf to root, hex.")
+
+
+@strawberry.type(
+    description="One entry of the append-only access log, a Merkle transparency log. Entries "
+    "hold no tokens, codes or score values."
 )
 class AccessLogEntry:
-    id: int = strawberry.field(description="Position in the log; later entries have larger ids.")
+    id: int = strawberry.field(
+        description="The entry's id, from the database's sequence; later appends have larger "
+        "ids (its position in the tree is `inclusionProof.logIndex`)."
+    )
     occurred_at: datetime = strawberry.field(description="When it happened.")
     event: AccessEvent = strawberry.field(description="What happened.")
     subject_id: str | None = strawberry.field(
@@ -80,6 +109,36 @@ class AccessLogEntry:
     )
     scopes_denied: list[Scope] = strawberry.field(description="Scopes refused, with the read.")
     request_id: str | None = strawberry.field(description="The HTTP request id, for support.")
+
+    @strawberry.field(
+        description="The proof that this entry is in the latest signed checkpoint; null until "
+        "it is sealed (within about a second)."
+    )
+    async def inclusion_proof(self, info: Info) -> InclusionProof | None:
+        found = await info.context.loaders.log_proofs.load(self.id)
+        if found is None:
+            return None
+        proof, _ = found
+        return InclusionProof(
+            log_index=proof.log_index,
+            tree_size=proof.tree_size,
+            leaf_hash=proof.leaf_hash,
+            hashes=proof.hashes,
+        )
+
+    @strawberry.field(description="The signed checkpoint `inclusionProof` leads to.")
+    async def checkpoint(self, info: Info) -> LogCheckpointView | None:
+        found = await info.context.loaders.log_proofs.load(self.id)
+        if found is None:
+            return None
+        _, row = found
+        return LogCheckpointView(
+            tree_size=row.tree_size,
+            root_hash=row.root_hash,
+            issued_at=row.issued_at,
+            key_id=row.key_id,
+            signed=row.signed,
+        )
 
     @classmethod
     async def many(cls, info: Info, rows: list[AccessLogEntryModel]) -> list[AccessLogEntry]:

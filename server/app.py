@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,8 @@ from domain.services import Services
 from domain.signing_keys import Keyring
 from domain.sms import SandboxSmsFile, SmsSender, UnconfiguredSmsSender
 from domain.tokens import TokenService
+from domain.transparency_log import SEALER_TASK_NAME, run_sealer
+from server import log_endpoints
 from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.cors import PartnerCors
@@ -92,13 +95,23 @@ def create_app(
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
-            async with deadline_watch():
-                yield
+            # Until the worker exists, the server process seals the access log every second;
+            # sealers in several processes are safe (access_log.seal).
+            sealer = asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
+            try:
+                async with deadline_watch():
+                    yield
+            finally:
+                sealer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sealer
+                await rate_limiter.aclose()
 
     rate_limiter = RateLimiter(
         partner_default=settings.api.partner_requests_per_minute,
         person_default=settings.api.person_requests_per_minute,
         anonymous_default=settings.api.anonymous_requests_per_minute,
+        storage=settings.api.rate_limit_storage,
     )
     providers = ProviderRegistry(
         settings.link_providers, callback_base(settings.issuer), provider_transport
@@ -140,6 +153,10 @@ def create_app(
             Route("/oauth/revoke", revocation_endpoint, methods=["POST"]),
             Route("/oauth/introspect", introspection_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
+            Route("/log/checkpoint", log_endpoints.latest_checkpoint, methods=["GET"]),
+            Route("/log/checkpoints", log_endpoints.checkpoints, methods=["GET"]),
+            Route("/log/proof/inclusion", log_endpoints.inclusion_proof, methods=["GET"]),
+            Route("/log/proof/consistency", log_endpoints.consistency_proof, methods=["GET"]),
             Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(RequestContextMiddleware)],

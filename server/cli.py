@@ -19,8 +19,10 @@ from typing import TypeVar
 import orjson
 from tortoise.context import TortoiseContext
 
-from consent.access_log import verify_chain
+from consent import access_log
+from consent.access_log import TreeHead
 from consent.catalog import PartnerType
+from domain import transparency_log
 from domain.assessment_deadlines import sla_report
 from domain.clock import utc_now
 from domain.erasure import erase_person_by_phone
@@ -294,16 +296,41 @@ def _keys_reencrypt(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    outside: TreeHead | None = None
+    if args.checkpoint is not None:
+        try:
+            saved = transparency_log.read_saved_checkpoint(Path(args.checkpoint).read_text())
+        except (OSError, ValueError) as exc:
+            return _fail(f"--checkpoint {args.checkpoint}: {exc}")
+
     async def work() -> int:
-        checked, broken = await verify_chain()
-        if broken is None:
-            print(f"access log verified: {checked} entries, chain intact")
+        nonlocal outside
+        keyring = Keyring(settings.secret_keys)
+        await keyring.load()
+        if args.checkpoint is not None:
+            kid, head, signed = saved
+            problem = transparency_log.signature_problem(keyring, kid, signed, head)
+            if problem is not None:
+                print(f"the saved checkpoint is not valid: {problem}", file=sys.stderr)
+                return 1
+            outside = head
+        result = await access_log.verify(transparency_log.signature_checker(keyring), outside)
+        if not result.findings:
+            against = (
+                f"; agrees with the saved checkpoint of size {outside.tree_size}" if outside else ""
+            )
+            print(
+                f"access log verified: {result.entries} entries, {result.checkpoints} signed "
+                f"checkpoints, every leaf and root recomputed{against}"
+            )
             return 0
-        print(
-            f"access log BROKEN at entry {broken.entry_id}: {broken.problem} "
-            f"({checked} entries before it verified)",
-            file=sys.stderr,
-        )
+        for finding in result.findings:
+            where = (
+                f"entry {finding.entry_id} (position {finding.position}): "
+                if finding.entry_id is not None
+                else ""
+            )
+            print(f"access log BROKEN: {where}{finding.problem}", file=sys.stderr)
         return 1
 
     return asyncio.run(_in_database(settings, work))
@@ -495,11 +522,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = command(commands, "audit", "the access log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    command(
+    verify = command(
         audit_commands,
         "verify",
-        "walk the hash chain; name the first edited, deleted or reordered entry",
-    ).set_defaults(handler=_audit_verify)
+        "recompute every leaf and the tree, check every signed checkpoint; name the first "
+        "edited, deleted, inserted or reordered entry",
+    )
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="a checkpoint saved earlier from /log/checkpoint (its JSON or its compact JWS)",
+    )
+    verify.set_defaults(handler=_audit_verify)
 
     people = command(commands, "people", "people's accounts")
     people_commands = people.add_subparsers(dest="people_command", required=True, metavar="COMMAND")

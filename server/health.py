@@ -16,7 +16,9 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """The service can do real work: its database answers within the readiness timeout."""
     if await database_answers(request.app.state.settings.database_url):
-        return JSONResponse({"status": "ready"})
+        # Degraded but serving: the warning says what is weaker than published.
+        warning = request.app.state.rate_limiter.warning
+        return JSONResponse({"status": "ready", **({"warnings": [warning]} if warning else {})})
     return JSONResponse(
         {
             "status": "unavailable",

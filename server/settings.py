@@ -11,7 +11,7 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -71,6 +71,9 @@ class ApiLimits:
     caches: bool = True
     # Per client address, for callers without a token (sign-in steps, /oauth/token).
     anonymous_requests_per_minute: int = 60
+    # Where rate-limit counters live: memory:// (this process) or redis://... (shared by every
+    # worker and host). Kept out of reprs: a Redis URL may hold a password.
+    rate_limit_storage: str = field(default="memory://", repr=False)
 
 
 class Environment(enum.StrEnum):
@@ -267,7 +270,19 @@ def _api_limits(env: Mapping[str, str]) -> ApiLimits:
             "SCORELINK_PERSON_RATE_LIMIT", defaults.person_requests_per_minute, 1, 10**6
         ),
         production_introspection=introspection,
+        rate_limit_storage=_rate_limit_storage(env.get("SCORELINK_RATE_LIMIT_STORAGE")),
         caches=_on_or_off("SCORELINK_GRAPHQL_CACHES", env.get("SCORELINK_GRAPHQL_CACHES", "on")),
+    )
+
+
+def _rate_limit_storage(raw: str | None) -> str:
+    value = (raw or "memory://").strip()
+    parts = urlsplit(value)
+    if value == "memory://" or (parts.scheme in ("redis", "rediss") and parts.hostname):
+        return value
+    # Never echo the value: it may carry a password.
+    raise ConfigError(
+        "SCORELINK_RATE_LIMIT_STORAGE", "must be memory:// or redis://[:PASSWORD@]HOST[:PORT][/DB]"
     )
 
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from conftest import create_postgres_database
-from consent.access_log import _CHAIN_LOCK_KEY
 from live_server import READ, LiveServer, grant, graphql, new_request_id, partner_token, seed_world
 from live_server import subject_ids as list_subject_ids
 from postgres_cluster import PostgresCluster
@@ -37,16 +36,21 @@ async def test_sigterm_lets_a_request_blocked_on_a_database_lock_finish_then_exi
         token = await partner_token(client, world)
         [subject_id] = await list_subject_ids(client, token)
 
-        # Every read appends to the access log under this advisory lock; holding it from
-        # outside makes the read wait inside its transaction, a genuinely slow request.
+        # Every read appends to the access log; a lock on its table held from outside makes
+        # the read wait inside its transaction, a genuinely slow request.
         blocker = await asyncpg.connect(server.database_url)
+        # Statistics views are a snapshot per transaction: watch from outside the blocker's.
+        watcher = await asyncpg.connect(server.database_url)
         try:
-            await blocker.execute("SELECT pg_advisory_lock($1)", _CHAIN_LOCK_KEY)
+            await blocker.execute("BEGIN; LOCK TABLE access_log_entry IN SHARE MODE")
             request_id = new_request_id()
             read = asyncio.create_task(graphql(client, token, READ, request_id, id=subject_id))
-            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+            waiting = (
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT%access_log_entry%'"
+            )
             for _ in range(100):
-                if await blocker.fetchval(waiting):
+                if await watcher.fetchval(waiting):
                     break
                 await asyncio.sleep(0.05)
             else:
@@ -57,8 +61,9 @@ async def test_sigterm_lets_a_request_blocked_on_a_database_lock_finish_then_exi
             assert not read.done(), "the in-flight request was cut off"
             assert server.process.poll() is None, "the server exited with a request in flight"
         finally:
-            await blocker.execute("SELECT pg_advisory_unlock_all()")
+            await blocker.execute("ROLLBACK")
             await blocker.close()
+            await watcher.close()
         response = await read
         assert await exit_status == 0
     assert response.status_code == 200, response.text

@@ -1,5 +1,5 @@
 """Steady load on loopback against a real two-worker server: zero errors, exactly one access-log
-entry per served read, and a chain that verifies.
+entry per served read, and a log that verifies (two workers: two sealers racing).
 
 `make test` runs a few seconds; `make soak` runs 60 s (SCORELINK_SOAK_SECONDS, _RATE).
 """

@@ -135,5 +135,5 @@ def test_receipt_export_and_erasure_over_real_http(
     assert [e["extensions"]["code"] for e in read["errors"]] == ["NOT_FOUND"]
 
     assert main(["audit", "verify"]) == 0
-    assert "chain intact" in capsys.readouterr().out
+    assert "access log verified" in capsys.readouterr().out
     assert json.loads(jwks_file.read_text())["keys"]

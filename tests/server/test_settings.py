@@ -285,3 +285,21 @@ def test_a_busy_port_is_one_line_naming_it(tmp_path: Path) -> None:
         f"scorelink: port {port} on 127.0.0.1 is already in use (stop the other server, "
         "or choose another port: --port N, make run PORT=N)"
     ]
+
+
+def test_rate_limit_storage_defaults_to_memory_and_accepts_redis() -> None:
+    assert load_settings({}).api.rate_limit_storage == "memory://"
+    url = "redis://:hunter2hunter2@cache.internal:6379/2"
+    settings = load_settings({"SCORELINK_RATE_LIMIT_STORAGE": url})
+    assert settings.api.rate_limit_storage == url
+    assert "hunter2hunter2" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "value", ["http://u:hunter2hunter2@cache/0", "redis://", "memcached://cache:11211", "memory"]
+)
+def test_rate_limit_storage_is_memory_or_redis_and_never_echoed(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"SCORELINK_RATE_LIMIT_STORAGE": value})
+    assert caught.value.variable == "SCORELINK_RATE_LIMIT_STORAGE"
+    assert "hunter2hunter2" not in str(caught.value)
