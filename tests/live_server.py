@@ -85,6 +85,10 @@ class LiveServer:
             "SCORELINK_PARTNER_RATE_LIMIT": "1000000",
             "SCORELINK_PERSON_RATE_LIMIT": "1000000",
             "SCORELINK_LOG_LEVEL": "WARNING",
+            # seed_world signs people's tokens for the default issuer; the issuer would
+            # otherwise follow this server's port.
+            "SCORELINK_ISSUER": DEFAULT_ISSUER,
+            "SCORELINK_ANONYMOUS_RATE_LIMIT": "1000000",
             **self.environ,
         }
         command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)]
