@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import BaseORMException
@@ -46,6 +46,7 @@ from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
+from server.worker import Worker, delivery_settings
 
 logger = logging.getLogger("scorelink.app")
 
@@ -63,8 +64,12 @@ def create_app(
     *,
     sms: SmsSender | None = None,
     provider_transport: httpx2.AsyncBaseTransport | None = None,
+    run_worker: bool = False,
 ) -> Starlette:
-    """`provider_transport` carries calls to account-linking providers (tests route them)."""
+    """`provider_transport` carries calls to account-linking providers (tests route them).
+
+    `run_worker` runs the event worker in this process (`scorelink serve` on SQLite).
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,7 +98,17 @@ def create_app(
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
             async with deadline_watch():
-                yield
+                if not run_worker:
+                    yield
+                    return
+                stop = asyncio.Event()
+                worker = asyncio.create_task(Worker(delivery_settings(settings)).run(stop))
+                try:
+                    yield
+                finally:
+                    # Deliveries in flight finish and are recorded before the database closes.
+                    stop.set()
+                    await worker
 
     rate_limiter = RateLimiter(
         partner_default=settings.api.partner_requests_per_minute,
@@ -126,6 +141,8 @@ def create_app(
             *playground,
             Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             person_app_mount(),
+            # Subscriptions (graphql-transport-ws); the token comes in connection_init.
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(f"{CONNECT_PATH}/{{provider}}/callback", link_callback, methods=["GET"]),
