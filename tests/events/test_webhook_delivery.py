@@ -24,6 +24,7 @@ from domain.outbox import emit_to_partner
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal
 from domain.secret_keys import SecretKeys
+from domain.secret_rotation import reencrypt_all
 from domain.webhook_delivery import (
     MAX_RESPONSE_BYTES,
     TIMEOUT,
@@ -35,7 +36,8 @@ from domain.webhooks import EndpointPolicy, create_endpoint, rotate_secret
 from storage.transactions import writing
 from webhook_support import Answer, Receiver
 
-SECRET_KEYS = SecretKeys("test-secret-key-for-webhook-endpoints-0123456789")
+OLD_KEY = "test-secret-key-for-webhook-endpoints-0123456789"
+SECRET_KEYS = SecretKeys(OLD_KEY)
 POLICY = EndpointPolicy(secret_keys=SECRET_KEYS, sandbox=True)
 SETTINGS = DeliverySettings(secret_keys=SECRET_KEYS, sandbox=True, timeout=timedelta(seconds=1))
 
@@ -324,3 +326,16 @@ async def test_no_secret_reaches_the_logs_or_reprs(
         assert secret.removeprefix("whsec_") not in caplog.text
     assert rotated.secret not in repr(rotated)
     assert rotated.secret not in repr(await WebhookEndpoint.get(id=endpoint.id))
+
+
+async def test_endpoint_secrets_survive_a_secret_key_rotation(orm: TortoiseContext) -> None:
+    rotated_keys = SecretKeys("a-new-secret-key-for-the-service-0123456789", [OLD_KEY])
+    async with Receiver().running() as receiver:
+        partner, _ = await _subscribed(receiver)
+        await reencrypt_all(rotated_keys)
+        await _emit(partner)
+        # The previous key is gone: only the re-encrypted secret can sign.
+        only_new = SecretKeys("a-new-secret-key-for-the-service-0123456789")
+        await deliver_due(DeliverySettings(only_new, sandbox=True), utc_now())
+    [call] = receiver.received
+    assert call.verified
