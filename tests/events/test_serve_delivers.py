@@ -17,6 +17,7 @@ from live_server import (
     payload,
     seed_world,
 )
+from server.settings import DEFAULT_ISSUER
 from webhook_support import Receiver, eventually
 
 CREATE = """
@@ -32,7 +33,13 @@ async def test_serve_on_sqlite_delivers_a_revocation(
 ) -> None:
     database_url = f"sqlite://{tmp_path / 'serve.sqlite3'}"
     world = await seed_world(database_url, people=1)
-    server = LiveServer(database_url, trained_model_dir, tmp_path / "server.log")
+    server = LiveServer(
+        database_url,
+        trained_model_dir,
+        tmp_path / "server.log",
+        # seed_world signs its sessions for the default issuer, not the one serve --port picks.
+        environ={"SCORELINK_ISSUER": DEFAULT_ISSUER},
+    )
     server.start()
     try:
         async with (

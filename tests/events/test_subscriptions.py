@@ -26,6 +26,7 @@ from live_server import (
     seed_world,
     subject_ids,
 )
+from server.settings import DEFAULT_ISSUER
 
 PARTNER_EVENTS = (
     'subscription { partnerEvents(types: ["consent.revoked"]) '
@@ -40,7 +41,13 @@ async def served(
 ) -> AsyncIterator[tuple[LiveServer, World]]:
     database_url = f"sqlite://{tmp_path / 'subscriptions.sqlite3'}"
     world = await seed_world(database_url, people=1)
-    server = LiveServer(database_url, trained_model_dir, tmp_path / "server.log")
+    server = LiveServer(
+        database_url,
+        trained_model_dir,
+        tmp_path / "server.log",
+        # seed_world signs its sessions for the default issuer, not the one serve --port picks.
+        environ={"SCORELINK_ISSUER": DEFAULT_ISSUER},
+    )
     server.start()
     yield server, world
     server.kill()
