@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from bench import (
+    bench_events,
     bench_http_load,
     bench_linking,
     bench_partner_read,
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "http_load": bench_http_load,
     "statements": bench_statements,
     "scale": bench_scale,
+    "events": bench_events,
 }
 
 

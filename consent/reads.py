@@ -19,7 +19,8 @@ from consent.decision import GrantState, ReadDecision, decide
 from consent.models import ConsentGrant, GrantStatus, PartnerSubject
 
 
-def _state(grant: ConsentGrant) -> GrantState:
+def grant_state(grant: ConsentGrant) -> GrantState:
+    """What the decision needs of a stored grant."""
     return GrantState(
         id=grant.id,
         scopes=frozenset(Scope(s) for s in grant.scopes),
@@ -61,7 +62,7 @@ async def authorise_reads(
             connection
         )
         for row in rows:
-            grants[row.person_id].append(_state(row))
+            grants[row.person_id].append(grant_state(row))
     decisions: dict[uuid.UUID, ReadDecision] = {}
     for person_id in people:
         decision = decide(partner_type, grants[person_id], asked, now)
@@ -90,7 +91,7 @@ def authorise_result_read(
     """
     states: list[GrantState] = []
     for row in grants:
-        state = _state(row)
+        state = grant_state(row)
         if state.id == own_grant_id and state.status is GrantStatus.USED_UP:
             state = replace(state, status=GrantStatus.ACTIVE, access=Access.ONGOING)
         if state.access is Access.ONE_TIME and state.status is GrantStatus.ACTIVE:

@@ -23,12 +23,14 @@ from consent.models import (
     PartnerSubject,
     RequestStatus,
 )
+from domain import change_events
 from domain.clock import utc_now
 from domain.errors import DomainError, InvalidCursor, NotFound
 from domain.models import Partner, PartnerStatus, Person
 from domain.phone import parse_phone
 from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
 from domain.sessions import signed_in_person
+from storage.transactions import writing
 
 MAX_REFERENCE_LENGTH = 200
 MAX_LIST_SIZE = 100
@@ -105,15 +107,19 @@ async def request_consent(
         # PostgreSQL text cannot hold NUL; refused on every backend so both answer alike.
         raise InvalidReference("reference must not contain the NUL character")
     number = parse_phone(phone, list(allowed_countries))
-    return await lifecycle.request_consent(
-        partner.partner_id,
-        partner.partner_type,
-        number,
-        Terms(scopes, purpose, duration_days, access),
-        reference,
-        utc_now(),
-        request_id,
-    )
+    now = utc_now()
+    async with writing() as connection:
+        request = await lifecycle.request_consent(
+            partner.partner_id,
+            partner.partner_type,
+            number,
+            Terms(scopes, purpose, duration_days, access),
+            reference,
+            now,
+            request_id,
+        )
+        await change_events.request_received(request, now, connection)
+    return request
 
 
 async def partner_profile(principal: Principal) -> Partner:
@@ -230,24 +236,32 @@ async def approve_request(
     if partner.status is not PartnerStatus.ACTIVE:
         # Approving now would leave an ACTIVE grant that opens the day the partner is reinstated.
         raise PartnerSuspended(f"{partner.name} is suspended; this request cannot be approved now")
-    return await lifecycle.approve_request(
-        consent_request_id,
-        person.id,
-        person.phone,
-        PartnerType(partner.type),
-        scopes,
-        utc_now(),
-        request_id,
-    )
+    now = utc_now()
+    async with writing() as connection:
+        grant = await lifecycle.approve_request(
+            consent_request_id,
+            person.id,
+            person.phone,
+            PartnerType(partner.type),
+            scopes,
+            now,
+            request_id,
+        )
+        await change_events.request_approved(grant, now, connection)
+    return grant
 
 
 async def deny_request(
     principal: Principal, request_ref: str, request_id: str | None
 ) -> ConsentRequest:
     person = await signed_in_person(principal)
-    return await lifecycle.deny_request(
-        _uuid(request_ref, RequestNotFound), person.id, person.phone, utc_now(), request_id
-    )
+    now = utc_now()
+    async with writing() as connection:
+        request = await lifecycle.deny_request(
+            _uuid(request_ref, RequestNotFound), person.id, person.phone, now, request_id
+        )
+        await change_events.request_ended("consent_request.denied", request, now, connection)
+    return request
 
 
 async def grant_consent(
@@ -285,18 +299,27 @@ async def renew_consent(
     person = await signed_in_person(principal)
     grant_id = _uuid(grant_ref, GrantNotFound)
     partner_type = await _partner_type_of_grant(person, grant_id)
-    return await lifecycle.renew_consent(
-        grant_id, person.id, partner_type, duration_days, utc_now(), request_id
-    )
+    now = utc_now()
+    async with writing() as connection:
+        grant = await lifecycle.renew_consent(
+            grant_id, person.id, partner_type, duration_days, now, request_id
+        )
+        await change_events.grant_changed("consent.renewed", grant, now, connection)
+    return grant
 
 
 async def revoke_consent(
     principal: Principal, grant_ref: str, request_id: str | None
 ) -> ConsentGrant:
     person = await signed_in_person(principal)
-    return await lifecycle.revoke_consent(
-        _uuid(grant_ref, GrantNotFound), person.id, utc_now(), request_id
-    )
+    grant_id = _uuid(grant_ref, GrantNotFound)
+    now = utc_now()
+    async with writing() as connection:
+        grant = await lifecycle.revoke_consent(grant_id, person.id, now, request_id)
+        # Revoking twice is harmless and announces nothing: only this call's revocation is now.
+        if grant.revoked_at == now:
+            await change_events.grant_changed("consent.revoked", grant, now, connection)
+    return grant
 
 
 async def browse_partners(partner_type: PartnerType | None) -> list[Partner]:

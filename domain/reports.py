@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
+from domain import change_events
 from domain.clock import Clock, utc_now
 from domain.models import (
     AccountKind,
@@ -66,7 +67,7 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
             .using_db(connection)
             .update(is_current=False)
         )
-        return await ScoreReport.create(
+        report = await ScoreReport.create(
             using_db=connection,
             person_id=person_id,
             status=ReportStatus(result.status.value),
@@ -82,6 +83,8 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
             computed_at=result.computed_at,
             is_current=True,
         )
+        await change_events.report_updated(person_id, report.id, now, connection)
+        return report
 
 
 async def current_report(person_id: uuid.UUID) -> ScoreReport | None:

@@ -15,6 +15,13 @@ from pathlib import Path
 from consent.catalog import PartnerType
 from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest, PartnerSubject
 from domain.assessment_models import Assessment, AssessmentStep, RiskAppetite
+from domain.event_models import (
+    EventStream,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from domain.models import (
     DataExport,
     LinkAttempt,
@@ -107,6 +114,11 @@ async def demo_credentials(secret_keys: SecretKeys) -> list[DemoPartner]:
 # but the signing keys (tokens of deleted people and partners fail anyway, as their owners are
 # gone). A test fails when a model is missing here.
 SANDBOX_TABLES = (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    OutboxEvent,
+    EventStream,
     AssessmentStep,
     Assessment,
     RiskAppetite,

@@ -31,6 +31,7 @@ class KeyUse(enum.StrEnum):
     SANDBOX_PROVIDER_CLIENTS = "scorelink:sandbox-provider-clients"
     SANDBOX_PROVIDER_TOKENS = "scorelink:sandbox-provider-tokens"
     DATA_EXPORT_LINKS = "scorelink:data-export-links"
+    WEBHOOK_SECRETS = "scorelink:webhook-endpoint-secrets"
 
 
 def _hkdf(secret: str, use: KeyUse) -> bytes:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.encryption import SecretBox
+from domain.event_models import WebhookEndpoint
 from domain.models import LinkAttempt, LinkedAccount, SigningKey
 from domain.secret_keys import KeyUse, SecretKeys
+from domain.webhook_signing import secret_box
 from storage.transactions import writing
 
 
@@ -20,6 +22,7 @@ class Reencrypted:
     signing_keys: int
     provider_tokens: int
     link_verifiers: int
+    webhook_secrets: int
 
 
 async def reencrypt_all(keys: SecretKeys) -> Reencrypted:
@@ -27,6 +30,7 @@ async def reencrypt_all(keys: SecretKeys) -> Reencrypted:
     signing = SecretBox(keys, KeyUse.SIGNING_KEYS)
     tokens = SecretBox(keys, KeyUse.PROVIDER_TOKENS)
     verifiers = SecretBox(keys, KeyUse.LINK_VERIFIERS)
+    webhook_secrets = secret_box(keys)
     async with writing() as connection:
         signing_keys = await SigningKey.all().using_db(connection)
         for key in signing_keys:
@@ -41,4 +45,15 @@ async def reencrypt_all(keys: SecretKeys) -> Reencrypted:
         for attempt in attempts:
             attempt.code_verifier_encrypted = verifiers.reencrypt(attempt.code_verifier_encrypted)
             await attempt.save(update_fields=["code_verifier_encrypted"], using_db=connection)
-    return Reencrypted(len(signing_keys), len(accounts), len(attempts))
+        endpoints = await WebhookEndpoint.all().using_db(connection)
+        for endpoint in endpoints:
+            endpoint.secret_ciphertext = webhook_secrets.reencrypt(endpoint.secret_ciphertext)
+            if endpoint.previous_secret_ciphertext is not None:
+                endpoint.previous_secret_ciphertext = webhook_secrets.reencrypt(
+                    endpoint.previous_secret_ciphertext
+                )
+            await endpoint.save(
+                update_fields=["secret_ciphertext", "previous_secret_ciphertext"],
+                using_db=connection,
+            )
+    return Reencrypted(len(signing_keys), len(accounts), len(attempts), len(endpoints))

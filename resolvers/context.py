@@ -17,6 +17,10 @@ class RequestContext:
     principal: Principal
     services: Services
     loaders: Loaders = field(default_factory=Loaders)
+    # Subscriptions only: the token from `connection_init`, checked again while the feed runs,
+    # and the payload itself (Strawberry stores it here).
+    bearer_token: str | None = None
+    connection_params: object = None
 
 
 Info = strawberry.Info[RequestContext, None]

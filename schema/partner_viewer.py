@@ -35,6 +35,13 @@ from schema.consent_enums import (
     Scope,
 )
 from schema.subject import Subject
+from schema.webhooks import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    deliveries_of,
+    endpoints_of,
+)
 
 FirstArgument = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE_SIZE}.")]
 
@@ -292,6 +299,28 @@ class PartnerViewer:
         except DomainError as error:
             raise field_error(error) from None
         return await AccessLogEntry.many(info, rows)
+
+    @strawberry.field(description="This partner's webhook endpoints, oldest first.")
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        return await endpoints_of(info)
+
+    @strawberry.field(
+        description="Webhook deliveries to this partner's endpoints, newest first, each with "
+        "every attempt (the delivery log)."
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        first: FirstArgument = 50,
+        after: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Id of the last delivery seen.")
+        ] = None,
+        status: Annotated[
+            WebhookDeliveryStatus | None,
+            strawberry.argument(description="Only deliveries in this state; omitted: all."),
+        ] = None,
+    ) -> list[WebhookDelivery]:
+        return await deliveries_of(info, first, str(after) if after else None, status)
 
 
 def resolve_partner(info: Info) -> PartnerViewer | None:

@@ -15,7 +15,9 @@ from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.partner_origins import OriginMutation
 from schema.query import Query
+from schema.subscription import Subscription
 from schema.suggestions import SuggestionFreeExecutor
+from schema.webhooks import WebhookMutation
 
 QUERY_DESCRIPTION = (
     "Reads. A partner reads through `partner` with its OAuth2 access token; a person reads "
@@ -48,6 +50,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
                 DataRightsMutation,
                 AssessmentMutation,
                 OriginMutation,
+                WebhookMutation,
             ),
         ),
         MUTATION_DESCRIPTION,
@@ -56,6 +59,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
     return ScoreLinkSchema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         extensions=schema_extensions(limits),
         execution_context_class=SuggestionFreeExecutor if limits.hide_suggestions else None,
     )

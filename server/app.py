@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.exceptions import BaseORMException
@@ -49,6 +49,7 @@ from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
+from server.worker import Worker, delivery_settings
 
 logger = logging.getLogger("scorelink.app")
 
@@ -66,8 +67,12 @@ def create_app(
     *,
     sms: SmsSender | None = None,
     provider_transport: httpx2.AsyncBaseTransport | None = None,
+    run_worker: bool = False,
 ) -> Starlette:
-    """`provider_transport` carries calls to account-linking providers (tests route them)."""
+    """`provider_transport` carries calls to account-linking providers (tests route them).
+
+    `run_worker` runs the event worker in this process (`scorelink serve` on SQLite).
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,13 +100,23 @@ def create_app(
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
-            # Until the worker exists, the server process seals the access log every second;
-            # sealers in several processes are safe (access_log.seal).
+            # Until a separate worker runs, the server process seals the access log every
+            # second; sealers in several processes are safe (access_log.seal).
             sealer = asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
+            stop = asyncio.Event()
+            worker = (
+                asyncio.create_task(Worker(delivery_settings(settings)).run(stop))
+                if run_worker
+                else None
+            )
             try:
                 async with deadline_watch():
                     yield
             finally:
+                # Deliveries in flight finish and are recorded before the database closes.
+                stop.set()
+                if worker is not None:
+                    await worker
                 sealer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sealer
@@ -139,6 +154,8 @@ def create_app(
             *playground,
             Route("/graphql", graphql, methods=["GET", "POST", "OPTIONS"]),
             person_app_mount(),
+            # Subscriptions (graphql-transport-ws); the token comes in connection_init.
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route(f"{CONNECT_PATH}/{{provider}}/callback", link_callback, methods=["GET"]),

@@ -55,6 +55,8 @@ from scoring_engine.tabular import RecentScores
 from server import model_commands
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
+from server.webhook_receiver import add_webhook_receiver_command
+from server.worker import add_worker_command
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 T = TypeVar("T")
@@ -468,6 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     command(commands, "migrate", "apply pending database migrations").set_defaults(handler=_migrate)
+    add_worker_command(commands)
 
     partners = command(commands, "partners", "manage partner organisations")
     partner_commands = partners.add_subparsers(
@@ -610,6 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reset.add_argument("--yes", action="store_true", help="confirm: the data cannot come back")
     reset.set_defaults(handler=_sandbox_reset)
+    add_webhook_receiver_command(sandbox_commands)
     return parser
 
 

@@ -11,7 +11,12 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
 APP_LABEL = "scorelink"
-MODEL_MODULES = ["domain.models", "consent.models", "domain.assessment_models"]
+MODEL_MODULES = [
+    "domain.models",
+    "consent.models",
+    "domain.assessment_models",
+    "domain.event_models",
+]
 MIGRATIONS_MODULE = "migrations"
 # How long /readyz and a request wait for the database before saying it is unavailable.
 READY_TIMEOUT_SECONDS = 2.0

@@ -7,6 +7,8 @@ error shape with a 4xx status, never a 500.
 
 from __future__ import annotations
 
+import uuid
+
 import orjson
 from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -14,7 +16,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
+from domain.authentication import authenticate
+from domain.tokens import InvalidToken
 from resolvers.context import RequestContext
 from schema import build_schema
 from schema.introspection import IntrospectionAccess
@@ -27,6 +34,7 @@ from server.rate_limits import RateLimiter
 from server.settings import Introspection, Settings
 
 JSON_MEDIA_TYPE = "application/json"
+BEARER_EXPECTED = 'connection_init needs {"authorization": "Bearer <token>"}'
 
 
 class BodyTooLarge(Exception):
@@ -92,10 +100,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             graphql_ide="graphiql" if settings.is_sandbox else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
-            subscription_protocols=(),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # Subscriptions: Strawberry speaks graphql-transport-ws; `on_ws_connect` signs in.
+            await super().__call__(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         request = Request(scope=scope, receive=receive)
@@ -164,7 +176,23 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         return RequestContext(
-            request_id=request.state.request_id,
+            request_id=getattr(request.state, "request_id", None) or uuid.uuid4().hex,
             principal=principal_of(request),
             services=request.app.state.services,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Sign the subscriber in from `connection_init`'s `authorization: Bearer <token>`."""
+        params = context.connection_params
+        header = params.get("authorization") if isinstance(params, dict) else None
+        scheme, _, token = str(header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ConnectionRejectionError({"code": "invalid_token", "message": BEARER_EXPECTED})
+        try:
+            context.principal = await authenticate(context.services.tokens, token.strip())
+        except InvalidToken as error:
+            raise ConnectionRejectionError(
+                {"code": "invalid_token", "message": str(error)}
+            ) from None
+        context.bearer_token = token.strip()
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.database import connection_name
 from server.logs import configure_logging
 from server.settings import load_settings
 
@@ -12,4 +13,6 @@ from server.settings import load_settings
 def app_from_environment() -> Starlette:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    # SQLite is the embedded default: the event worker runs in the server, nothing more to start.
+    embedded = connection_name(settings.database_url) == "sqlite"
+    return create_app(settings, run_worker=embedded)

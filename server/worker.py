@@ -1,0 +1,106 @@
+"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps.
+
+Run any number against PostgreSQL (deliveries are claimed with FOR UPDATE SKIP LOCKED and
+leased; sweeps announce each expiry once). With SQLite, `scorelink serve` runs one in-process
+in its lifespan, so `make run` needs nothing more. SIGTERM stops claiming new work and lets
+the deliveries in flight finish and be recorded before the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from datetime import timedelta
+
+from tortoise.context import TortoiseContext
+
+from domain.availability import is_database_unavailable
+from domain.clock import utc_now
+from domain.expiry_sweeps import expire_grants, expire_requests
+from domain.webhook_delivery import DeliverySettings, deliver_due
+from server.database import tortoise_config
+from server.settings import Settings
+
+logger = logging.getLogger("scorelink.worker")
+
+SWEEP_EVERY = timedelta(seconds=30)
+# How long an idle worker waits before looking for due deliveries again: bounds the latency.
+IDLE_POLL = timedelta(seconds=0.2)
+MAX_OUTAGE_BACKOFF = timedelta(seconds=30)
+
+
+class Worker:
+    def __init__(
+        self,
+        delivery: DeliverySettings,
+        sweep_every: timedelta = SWEEP_EVERY,
+        idle_poll: timedelta = IDLE_POLL,
+    ) -> None:
+        self._delivery = delivery
+        self._sweep_every = sweep_every.total_seconds()
+        self._idle_poll = idle_poll.total_seconds()
+        self._next_sweep = 0.0
+
+    async def run_once(self) -> int:
+        """Sweep if due, then one delivery round; how many deliveries were attempted."""
+        now = utc_now()
+        if time.monotonic() >= self._next_sweep:
+            expired = await expire_requests(now) + await expire_grants(now)
+            if expired:
+                logger.info("announced %d expiries", expired)
+            self._next_sweep = time.monotonic() + self._sweep_every
+        return await deliver_due(self._delivery, now)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set; a round in progress (deliveries in flight) finishes."""
+        wait = self._idle_poll
+        while not stop.is_set():
+            try:
+                attempted = await self.run_once()
+                wait = self._idle_poll
+            except Exception as error:
+                if not is_database_unavailable(error):
+                    logger.exception("worker round failed; retrying")
+                else:
+                    logger.warning("database unavailable; the worker retries in %.0f s", wait)
+                attempted = 0
+                wait = min(max(wait * 2, 1.0), MAX_OUTAGE_BACKOFF.total_seconds())
+            if not attempted:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+
+
+def delivery_settings(settings: Settings) -> DeliverySettings:
+    return DeliverySettings(secret_keys=settings.secret_keys, sandbox=settings.is_sandbox)
+
+
+def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from server.logs import configure_logging
+
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        config = tortoise_config(settings.database_url, settings.database_timeout)
+        async with TortoiseContext() as orm:
+            await orm.init(config=config)
+            logger.info("worker started")
+            await Worker(delivery_settings(settings)).run(stop)
+        logger.info("worker stopped")
+
+    asyncio.run(main())
+    return 0
+
+
+def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Registers `scorelink worker` on the command line's subcommands."""
+    commands.add_parser(
+        "worker", help="deliver webhooks and run expiry sweeps until SIGTERM"
+    ).set_defaults(handler=_run_worker)
