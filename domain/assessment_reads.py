@@ -22,12 +22,11 @@ from consent.decision import ReadDecision
 from consent.models import ConsentGrant
 from consent.reads import authorise_result_read
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep
-from domain.assessments import log_record
 from domain.clock import utc_now
 from domain.erasure import erasure_safe_read
 from domain.errors import InvalidCursor, NotFound
 from domain.models import Partner
-from domain.partner_reads import MAX_PAGE_SIZE, require_scope
+from domain.partner_reads import MAX_PAGE_SIZE, log_record, require_scope
 from domain.principal import PartnerPrincipal
 
 

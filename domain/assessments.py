@@ -21,7 +21,7 @@ import phonenumbers
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from consent import access_log
-from consent.access_log import AccessRecord, LogEvent
+from consent.access_log import LogEvent
 from consent.catalog import Scope
 from consent.decision import ReadDecision
 from consent.models import ConsentGrant
@@ -37,6 +37,7 @@ from domain.errors import DomainError
 from domain.linking import AccountLinking
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.money import MINOR_UNITS, in_cny, parse_money
+from domain.partner_reads import log_record
 from domain.principal import PartnerPrincipal
 from domain.reports import applicant_data, rescore
 from domain.scoring_model import ModelUnavailable, ScoringModel
@@ -450,29 +451,3 @@ async def _result_decision(
         partner_id=partner.partner_id, person_id=assessment.person_id
     ).using_db(connection)
     return authorise_result_read(partner.partner_type, grants, asked, assessment.grant_id, now)
-
-
-def log_record(
-    event: LogEvent,
-    partner: PartnerPrincipal,
-    subject_id: str,
-    person_id: uuid.UUID,
-    decision: ReadDecision,
-    asked: frozenset[Scope],
-    request_id: str | None,
-    now: datetime,
-) -> AccessRecord:
-    serving = decision.serving_grant
-    return AccessRecord(
-        event=event,
-        occurred_at=now,
-        partner_id=partner.partner_id,
-        person_id=person_id,
-        subject_id=subject_id,
-        grant_id=serving.id if serving else None,
-        purpose=serving.purpose if serving else None,
-        scopes_asked=tuple(sorted(s.value for s in asked)),
-        scopes_returned=tuple(sorted(s.value for s in decision.returned_scopes)),
-        scopes_denied=tuple(sorted(s.value for s in decision.denied)),
-        request_id=request_id,
-    )

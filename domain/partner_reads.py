@@ -268,7 +268,15 @@ async def _read(
             _person=persons.get(person_id) if SubjectData.PERSON in allowed else None,
             _accounts=accounts.get(person_id, []) if SubjectData.ACCOUNTS in allowed else [],
         )
-        records.append(_entry(partner, subject_id, person_id, decision, asked, request_id, now))
+        # READ_DENIED only when something was asked and nothing at all could be returned.
+        event = (
+            LogEvent.READ
+            if decision.returned_scopes or not decision.denied
+            else LogEvent.READ_DENIED
+        )
+        records.append(
+            log_record(event, partner, subject_id, person_id, decision, asked, request_id, now)
+        )
     await access_log.append(records, connection)
     return views
 
@@ -313,7 +321,8 @@ async def _load(
     return reports, history, persons, accounts
 
 
-def _entry(
+def log_record(
+    event: LogEvent,
     partner: PartnerPrincipal,
     subject_id: str,
     person_id: uuid.UUID,
@@ -322,10 +331,10 @@ def _entry(
     request_id: str | None,
     now: datetime,
 ) -> AccessRecord:
+    """One access-log entry for a read of one subject (or of its assessment result)."""
     serving = decision.serving_grant
-    returned = decision.returned_scopes
     return AccessRecord(
-        event=LogEvent.READ if returned or not decision.denied else LogEvent.READ_DENIED,
+        event=event,
         occurred_at=now,
         partner_id=partner.partner_id,
         person_id=person_id,
@@ -333,7 +342,7 @@ def _entry(
         grant_id=serving.id if serving else None,
         purpose=serving.purpose if serving else None,
         scopes_asked=tuple(sorted(s.value for s in asked)),
-        scopes_returned=tuple(sorted(s.value for s in returned)),
+        scopes_returned=tuple(sorted(s.value for s in decision.returned_scopes)),
         scopes_denied=tuple(sorted(s.value for s in decision.denied)),
         request_id=request_id,
     )
