@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consent.catalog import PartnerType
-from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest, PartnerSubject
+from consent.models import (
+    AccessLogEntry,
+    ConsentGrant,
+    ConsentRequest,
+    LogCheckpoint,
+    PartnerSubject,
+)
 from domain.assessment_models import Assessment, AssessmentStep, RiskAppetite
 from domain.event_models import (
     EventStream,
@@ -123,6 +129,8 @@ SANDBOX_TABLES = (
     Assessment,
     RiskAppetite,
     DataExport,
+    # The log starts over with the sandbox, so its signed checkpoints do too.
+    LogCheckpoint,
     AccessLogEntry,
     ConsentGrant,
     ConsentRequest,
