@@ -69,6 +69,9 @@ class LiveServer:
     workers: int = 1
     environ: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    # The issuer tokens name: seed_world signs people's tokens for the default one; None lets
+    # it follow this server's port, as `serve --port` does on its own.
+    issuer: str | None = DEFAULT_ISSUER
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,10 +88,8 @@ class LiveServer:
             "SCORELINK_PARTNER_RATE_LIMIT": "1000000",
             "SCORELINK_PERSON_RATE_LIMIT": "1000000",
             "SCORELINK_LOG_LEVEL": "WARNING",
-            # seed_world signs people's tokens for the default issuer; the issuer would
-            # otherwise follow this server's port.
-            "SCORELINK_ISSUER": DEFAULT_ISSUER,
             "SCORELINK_ANONYMOUS_RATE_LIMIT": "1000000",
+            **({"SCORELINK_ISSUER": self.issuer} if self.issuer else {}),
             **self.environ,
         }
         command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)]

@@ -74,7 +74,7 @@ def live_sandbox(
         "SCORELINK_SANDBOX_SMS_FILE": str(tmp_path / "sandbox-sms.txt"),
     }
     server = LiveServer(
-        empty_database_url, trained_model_dir, tmp_path / "server.log", environ=environ
+        empty_database_url, trained_model_dir, tmp_path / "server.log", environ=environ, issuer=None
     )
     sandbox = Sandbox(server, environ)
     sandbox.scorelink("migrate")
