@@ -10,7 +10,8 @@ import uuid
 
 from consent.catalog import PartnerType
 from domain.models import Partner, PartnerStatus, RefreshToken, RevokedToken
-from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
+from domain.principal import PartnerPrincipal, PersonPrincipal, Principal, StaffPrincipal
+from domain.staff_models import StaffSession
 from domain.tokens import InvalidToken, TokenKind, TokenService, VerifiedToken
 
 
@@ -23,6 +24,8 @@ async def live_token(tokens: TokenService, bearer_token: str) -> tuple[VerifiedT
     verified = await tokens.verify(bearer_token)
     if verified.kind is TokenKind.PARTNER:
         return verified, await _partner_principal(verified)
+    if verified.kind is TokenKind.STAFF:
+        return verified, await _staff_principal(verified)
     return verified, await _person_principal(verified)
 
 
@@ -64,3 +67,21 @@ async def _person_principal(verified: VerifiedToken) -> PersonPrincipal:
     if not live:
         raise InvalidToken("session has ended")
     return PersonPrincipal(person_id=person_id, session_id=session_id)
+
+
+async def _staff_principal(verified: VerifiedToken) -> StaffPrincipal:
+    staff_id = _uuid_claim(verified, "sub")
+    session_id = _uuid_claim(verified, "sid")
+    session = (
+        await StaffSession.filter(
+            id=session_id,
+            staff_id=staff_id,
+            ended_at__isnull=True,
+            staff__disabled_at__isnull=True,
+        )
+        .select_related("staff")
+        .first()
+    )
+    if session is None:
+        raise InvalidToken("staff session has ended")
+    return StaffPrincipal(staff_id=staff_id, session_id=session_id, role=session.staff.role)

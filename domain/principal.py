@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from consent.catalog import PartnerType
+from domain.staff_models import StaffRole
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,15 @@ class PartnerPrincipal:
 
 
 @dataclass(frozen=True)
+class StaffPrincipal:
+    staff_id: uuid.UUID
+    session_id: uuid.UUID
+    role: StaffRole
+
+
+@dataclass(frozen=True)
 class Anonymous:
     pass
 
 
-Principal = PersonPrincipal | PartnerPrincipal | Anonymous
+Principal = PersonPrincipal | PartnerPrincipal | StaffPrincipal | Anonymous

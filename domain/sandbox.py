@@ -46,6 +46,7 @@ from domain.sandbox_accounts import seed_persona_accounts
 from domain.sandbox_consents import seed_demo_consents
 from domain.sandbox_personas import TEST_PERSONAS, TestPersona
 from domain.secret_keys import KeyUse, SecretKeys
+from domain.staff_models import StaffMember, StaffSession
 from storage.transactions import writing
 
 
@@ -142,6 +143,8 @@ SANDBOX_TABLES = (
     RevokedToken,
     LoginCode,
     PhoneLoginState,
+    StaffSession,
+    StaffMember,
     Person,
     PartnerOrigin,
     Partner,

@@ -19,7 +19,7 @@ from typing import NoReturn
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import Person, RefreshToken
-from domain.principal import Anonymous, PartnerPrincipal, Principal
+from domain.principal import Anonymous, PersonPrincipal, Principal
 from domain.tokens import IssuedToken, TokenService
 from storage.transactions import writing
 
@@ -138,7 +138,7 @@ async def signed_in_person(principal: Principal) -> Person:
     """The person behind a request, or a refusal naming why there is none."""
     if isinstance(principal, Anonymous):
         raise NotSignedIn("sign in to see this")
-    if isinstance(principal, PartnerPrincipal):
+    if not isinstance(principal, PersonPrincipal):
         raise PersonOnly("only the person themselves can see this")
     person = await Person.get_or_none(id=principal.person_id)
     if person is None:

@@ -31,11 +31,14 @@ from domain.signing_keys import ALGORITHM, Keyring, KeyVersion
 
 PERSON_TOKEN_LIFETIME = timedelta(minutes=15)
 PARTNER_TOKEN_LIFETIME = timedelta(minutes=10)
+# Staff see people's data: a staff sign-in lasts one hour and is not renewable, so a lost token
+# is good for at most that long (authentication also checks the session on every request).
+STAFF_TOKEN_LIFETIME = timedelta(hours=1)
 LEEWAY_SECONDS = 60
 # A key replaced by rotation keeps verifying until every token it signed has expired.
-ROTATED_KEY_GRACE = max(PERSON_TOKEN_LIFETIME, PARTNER_TOKEN_LIFETIME) + timedelta(
-    seconds=LEEWAY_SECONDS
-)
+ROTATED_KEY_GRACE = max(
+    PERSON_TOKEN_LIFETIME, PARTNER_TOKEN_LIFETIME, STAFF_TOKEN_LIFETIME
+) + timedelta(seconds=LEEWAY_SECONDS)
 AUDIENCE = "scorelink-api"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type, not a secret
 MAX_TOKEN_LENGTH = 4096
@@ -44,6 +47,7 @@ MAX_TOKEN_LENGTH = 4096
 class TokenKind(enum.StrEnum):
     PERSON = "person"
     PARTNER = "partner"
+    STAFF = "staff"
 
 
 class InvalidToken(Exception):
@@ -91,6 +95,13 @@ class TokenService:
             await self._keyring.signing_key(),
             PERSON_TOKEN_LIFETIME,
             {"sub": str(person_id), "kind": TokenKind.PERSON.value, "sid": str(session_id)},
+        )
+
+    async def issue_staff_token(self, staff_id: uuid.UUID, session_id: uuid.UUID) -> IssuedToken:
+        return self._issue(
+            await self._keyring.signing_key(),
+            STAFF_TOKEN_LIFETIME,
+            {"sub": str(staff_id), "kind": TokenKind.STAFF.value, "sid": str(session_id)},
         )
 
     async def signing_key(self) -> KeyVersion:

@@ -20,6 +20,7 @@ FIELD_ERROR_CODES: frozenset[str] = frozenset(
         "BAD_USER_INPUT",
         "PARTNER_ONLY",
         "PERSON_ONLY",
+        "STAFF_ONLY",
         "UNAUTHENTICATED",
         *(code.value for code in DenialCode),
     }

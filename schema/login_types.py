@@ -48,6 +48,11 @@ class LoginErrorCode(enum.Enum):
     TOO_MANY_ATTEMPTS = strawberry.enum_value(
         "TOO_MANY_ATTEMPTS", description="This code was tried 5 times; request a new one."
     )
+    NOT_STAFF = strawberry.enum_value(
+        "NOT_STAFF",
+        description="verifyStaffLoginCode only: the code was right (and is spent) but the number "
+        "has no active staff account.",
+    )
 
 
 _MESSAGE = "What went wrong, in words fit to show the person."
@@ -186,13 +191,27 @@ def request_login_code_payload(outcome: CodeRequestOutcome) -> RequestLoginCodeP
 
 
 def verify_login_code_payload(outcome: VerificationOutcome) -> VerifyLoginCodePayload:
+    if isinstance(outcome, login.SignedIn):
+        return SignedIn(
+            **tokens_of(outcome.session),
+            person=Person.from_model(outcome.session.person),
+            is_new_person=outcome.registered,
+        )
+    return code_refusal_payload(outcome)
+
+
+def code_refusal_payload(
+    outcome: object,
+) -> (
+    InvalidCode
+    | CodeExpired
+    | TooManyAttempts
+    | InvalidPhoneNumber
+    | CountryNotAllowed
+    | PhoneLocked
+):
+    """The payload of a refused code check, for every mutation that takes a sign-in code."""
     match outcome:
-        case login.SignedIn():
-            return SignedIn(
-                **tokens_of(outcome.session),
-                person=Person.from_model(outcome.session.person),
-                is_new_person=outcome.registered,
-            )
         case login.WrongCode():
             return InvalidCode(
                 message=str(outcome),

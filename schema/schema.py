@@ -15,16 +15,17 @@ from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.partner_origins import OriginMutation
 from schema.query import Query
+from schema.staff import StaffMutation, StaffQuery
 from schema.subscription import Subscription
 from schema.suggestions import SuggestionFreeExecutor
 from schema.webhooks import WebhookMutation
 
 QUERY_DESCRIPTION = (
     "Reads. A partner reads through `partner` with its OAuth2 access token; a person reads "
-    "through `me` with the token from verifyLoginCode. Errors: a field the caller may not see "
-    "is null with an error whose `extensions.code` says why (and `extensions.scope` names a "
-    "missing consent scope); any other failure is `Unexpected error` with code "
-    "UNEXPECTED_ERROR and the `requestId` to quote to support."
+    "through `me` with the token from verifyLoginCode; staff through `staff`. Errors: a "
+    "field the caller may not see is null with an error whose `extensions.code` says why "
+    "(and `extensions.scope` names a missing consent scope); any other failure is "
+    "`Unexpected error` with code UNEXPECTED_ERROR and the `requestId` to quote to support."
 )
 MUTATION_DESCRIPTION = (
     "Changes. Expected outcomes are typed payloads: a union of the success type and the "
@@ -39,7 +40,9 @@ def _described(root: type, description: str) -> type:
 
 
 def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
-    query = _described(merge_types("Query", (Query, ConsentQuery, LinkQuery)), QUERY_DESCRIPTION)
+    query = _described(
+        merge_types("Query", (Query, ConsentQuery, LinkQuery, StaffQuery)), QUERY_DESCRIPTION
+    )
     mutation = _described(
         merge_types(
             "Mutation",
@@ -51,6 +54,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
                 AssessmentMutation,
                 OriginMutation,
                 WebhookMutation,
+                StaffMutation,
             ),
         ),
         MUTATION_DESCRIPTION,

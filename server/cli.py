@@ -49,6 +49,8 @@ from domain.sandbox import (
 )
 from domain.secret_rotation import reencrypt_all
 from domain.signing_keys import Keyring
+from domain.staff import create_staff, disable_staff
+from domain.staff_models import StaffRole
 from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
 from scoring_engine.tabular import RecentScores
@@ -363,6 +365,29 @@ def _people_delete(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_in_database(settings, work))
 
 
+def _staff_create(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        member = await create_staff(
+            args.phone, args.name, StaffRole(args.role), settings.allowed_countries
+        )
+        print(
+            f"staff account created: {member.name} ({member.role.value}), {member.phone}; "
+            "they sign in with requestLoginCode and verifyStaffLoginCode"
+        )
+        return 0
+
+    return asyncio.run(_in_database(settings, work))
+
+
+def _staff_disable(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        disabled = await disable_staff(args.phone)
+        print("disabled; its sessions end now" if disabled else "no active staff account there")
+        return 0 if disabled else 1
+
+    return asyncio.run(_in_database(settings, work))
+
+
 def _receipts_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Offline: no database, no network; the JWKS is a file saved from /.well-known/jwks.json."""
     try:
@@ -549,6 +574,26 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("phone", help="the phone number, as the person gives it")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     delete.set_defaults(handler=_people_delete)
+
+    staff = command(commands, "staff", "ScoreLink's own staff accounts (credit analysts)")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="COMMAND")
+    staff_create = command(
+        staff_commands, "create", "create a staff account that signs in with an SMS code"
+    )
+    staff_create.add_argument("--phone", required=True, help="the staff member's mobile number")
+    staff_create.add_argument("--name", required=True, help="their name, up to 100 characters")
+    staff_create.add_argument(
+        "--role",
+        choices=[role.value for role in StaffRole],
+        default=StaffRole.REVIEWER.value,
+        help="what they do (default REVIEWER: decides referred assessments and disputes)",
+    )
+    staff_create.set_defaults(handler=_staff_create)
+    staff_disable = command(
+        staff_commands, "disable", "disable a staff account; its sessions end at once"
+    )
+    staff_disable.add_argument("phone", help="the staff member's mobile number")
+    staff_disable.set_defaults(handler=_staff_disable)
 
     retention = command(commands, "retention", "remove personal data past its period")
     retention_commands = retention.add_subparsers(

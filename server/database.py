@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "consent.models",
     "domain.assessment_models",
     "domain.event_models",
+    "domain.staff_models",
 ]
 MIGRATIONS_MODULE = "migrations"
 # How long /readyz and a request wait for the database before saying it is unavailable.

@@ -33,7 +33,7 @@ from limits.errors import StorageError
 if TYPE_CHECKING:
     from coredis import ConnectionPool
 
-from domain.principal import PartnerPrincipal, PersonPrincipal, Principal
+from domain.principal import PartnerPrincipal, PersonPrincipal, Principal, StaffPrincipal
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,9 @@ class RateLimiter:
             return await self._hit(limit, "partner", str(principal.partner_id))
         if isinstance(principal, PersonPrincipal):
             return await self._hit(self._person_default, "person", str(principal.person_id))
+        if isinstance(principal, StaffPrincipal):
+            # An analyst works at a person's pace; the person's limit fits.
+            return await self._hit(self._person_default, "staff", str(principal.staff_id))
         return await self._hit(self._anonymous_default, "anonymous", client_address or "unknown")
 
     async def check_token_request(self, client_address: str | None) -> RateDecision:
