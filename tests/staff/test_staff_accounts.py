@@ -71,7 +71,8 @@ def analyst(
 ) -> str:
     """An analyst created the way an operator does it, on the test's database."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    assert create("--phone", "+86 137 1111 2222", "--name", ANALYST_NAME)  # as README shows == 0
+    # The command as README shows it.
+    assert create("--phone", "+86 137 1111 2222", "--name", ANALYST_NAME) == 0
     assert "staff account created: Zhao Min (REVIEWER), +8613711112222" in capsys.readouterr().out
     return ANALYST
 
