@@ -7,7 +7,7 @@ PORT ?= 8000
 
 # HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
 .PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate \
-	binning-crosscheck
+	binning-crosscheck node-clients
 
 # Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
 # the marker files re-install only when a lock file or pyproject.toml changes.
@@ -61,7 +61,11 @@ chromium:
 redis:
 	scripts/ensure-redis
 
-pytest: $(BIN)/.installed-dev chromium redis
+# README's JavaScript and TypeScript snippets run against clients/js's locked npm packages.
+node-clients:
+	scripts/ensure-node-clients
+
+pytest: $(BIN)/.installed-dev chromium redis node-clients
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest
