@@ -7,7 +7,7 @@ PORT ?= 8000
 
 # HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
 .PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate \
-	binning-crosscheck node-clients
+	binning-crosscheck node-clients image-check
 
 # Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
 # the marker files re-install only when a lock file or pyproject.toml changes.
@@ -60,6 +60,11 @@ chromium:
 # The shared rate-limit tests start Debian's redis-server; this installs it when missing.
 redis:
 	scripts/ensure-redis
+
+# Builds the Dockerfile without a Docker daemon or Docker Hub (buildah, a debootstrap stand-in for
+# the base image) and checks the image refuses without a secret and answers /readyz with one.
+image-check:
+	scripts/image-check
 
 # README's JavaScript and TypeScript snippets run against clients/js's locked npm packages.
 node-clients:
