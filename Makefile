@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
-.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate
+.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate \
+	binning-crosscheck node-clients image-check
 
 # Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
 # the marker files re-install only when a lock file or pyproject.toml changes.
@@ -27,6 +28,7 @@ LOCK_OPTIONS = --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit
 lock: $(BIN)/.installed-dev
 	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev -o requirements-dev.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements-optbinning.lock requirements-optbinning.in
 
 run: $(BIN)/.installed-run
 	$(BIN)/scorelink migrate
@@ -44,6 +46,13 @@ typecheck: $(BIN)/.installed-dev
 layers: $(BIN)/.installed-dev
 	$(BIN)/lint-imports
 
+# The WoE binning against optbinning (scoring_engine/binning.py says why not in `make test`):
+# installs optbinning and its solvers into the virtualenv, pinned beside the dev lock, and runs
+# the slow test that `make test` skips without it.
+binning-crosscheck: $(BIN)/.installed-dev
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-optbinning.lock
+	$(BIN)/pytest -m slow tests/scoring_engine/test_binning_vs_optbinning.py
+
 # The browser test drives Debian's chromium; this installs it when missing (and does nothing else).
 chromium:
 	scripts/ensure-chromium
@@ -52,7 +61,16 @@ chromium:
 redis:
 	scripts/ensure-redis
 
-pytest: $(BIN)/.installed-dev chromium redis
+# Builds the Dockerfile without a Docker daemon or Docker Hub (buildah, a debootstrap stand-in for
+# the base image) and checks the image refuses without a secret and answers /readyz with one.
+image-check:
+	scripts/image-check
+
+# README's JavaScript and TypeScript snippets run against clients/js's locked npm packages.
+node-clients:
+	scripts/ensure-node-clients
+
+pytest: $(BIN)/.installed-dev chromium redis node-clients
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest

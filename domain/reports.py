@@ -8,7 +8,7 @@ current reports. A report records its model version and input hash, so it can be
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from domain import change_events
@@ -27,6 +27,7 @@ from scoring_engine.features import features_of
 from scoring_engine.improvements import Improvement as Improvement
 from scoring_engine.improvements import improvements
 from scoring_engine.model import LoadedModel
+from scoring_engine.reason_codes import CATALOGUE
 from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
 from scoring_engine.report import score
 from storage.transactions import writing
@@ -74,9 +75,7 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
             grade=Grade(result.grade) if result.grade else None,
             score=result.score,
             default_probability=result.default_probability,
-            reason_codes=[
-                {"code": r.code, "text_en": r.text_en, "text_zh": r.text_zh} for r in result.reasons
-            ],
+            reason_codes=[r.to_mapping() for r in result.reasons],
             data_sources=list(result.data_sources),
             model_version=result.model_version,
             input_hash=result.input_hash,
@@ -85,6 +84,17 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
         )
         await change_events.report_updated(person_id, report.id, now, connection)
         return report
+
+
+def stored_text_zh_hant(reason: Mapping[str, str]) -> str | None:
+    """A stored reason's Traditional Chinese text. Reports stored before it was kept hold only
+    English and Simplified Chinese; a published code keeps its meaning, so the catalogue's
+    text is the one such a report would have stored. None for a code outside the catalogue
+    (a model trained on a table) stored without it."""
+    text = reason.get("text_zh_hant")
+    if text is None and reason["code"] in CATALOGUE:
+        return CATALOGUE[reason["code"]].text_zh_hant
+    return text
 
 
 async def current_report(person_id: uuid.UUID) -> ScoreReport | None:

@@ -91,10 +91,7 @@ class ScoreReport:
             grade=Grade(report.grade.value) if report.grade else None,
             score=report.score,
             default_probability=report.default_probability,
-            reason_codes=[
-                ReasonCode(code=r["code"], text=r["text_en"], text_zh=r["text_zh"])
-                for r in report.reason_codes
-            ],
+            reason_codes=[ReasonCode.of_stored(r) for r in report.reason_codes],
             model_version=report.model_version,
             computed_at=report.computed_at,
             data_sources=[AccountKind(kind.upper()) for kind in report.data_sources],

@@ -7,6 +7,7 @@ path naming the reason and the missing scope; the other fields still return.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import strawberry
@@ -16,6 +17,7 @@ from domain.partner_reads import SubjectView
 from domain.profiles import DataSource as DataSourceFacts
 from domain.profiles import SocialProfile as SocialProfileFacts
 from domain.profiles import SpendingProfile as SpendingProfileFacts
+from domain.reports import stored_text_zh_hant
 from schema.consent_fields import scoped
 from schema.grade import Grade
 
@@ -25,6 +27,21 @@ class ReasonCode:
     code: str = strawberry.field(description="Stable machine-readable reason code.")
     text: str = strawberry.field(description="The reason in plain English.")
     text_zh: str = strawberry.field(description="The reason in Simplified Chinese.")
+    text_zh_hant: str | None = strawberry.field(
+        default=None,
+        description="The reason in Traditional Chinese (Hong Kong usage). Every score reason "
+        "has one; null for credit-assessment reasons, which have none.",
+    )
+
+    @classmethod
+    def of_stored(cls, reason: Mapping[str, str]) -> ReasonCode:
+        """A reason as a score report stores it (domain.reports)."""
+        return cls(
+            code=reason["code"],
+            text=reason["text_en"],
+            text_zh=reason["text_zh"],
+            text_zh_hant=stored_text_zh_hant(reason),
+        )
 
 
 @strawberry.type(description="An earlier report of the subject.")
@@ -155,10 +172,7 @@ class Subject:
         report = self.view.report
         if report is None:
             return None
-        return [
-            ReasonCode(code=rc["code"], text=rc["text_en"], text_zh=rc["text_zh"])
-            for rc in report.reason_codes
-        ]
+        return [ReasonCode.of_stored(rc) for rc in report.reason_codes]
 
     @scoped(Scope.SCORE_HISTORY, description="Earlier reports, newest first.")
     def score_history(self) -> list[HistoricalReport] | None:

@@ -4,11 +4,15 @@ bad rate, each holding at least 5% of the sample, and "missing" as an attribute 
 Coarse bins are what make a scorecard explainable: a person loses points for being in an
 attribute, and every attribute is big enough for its bad rate to mean something.
 
-Not compared against ``optbinning`` (issue 17 asked for it if light enough): optbinning 1.0
-pulls in ortools, cvxpy with five solvers (clarabel, highspy, osqp, scs, qdldl), pandas,
-protobuf and more, fourteen packages for one slow test, so it stays out of ``make test``.
-This binning is checked instead through the quality bars it must carry the scorecard to (the
-default model within 0.02 AUC of the oracle, every grade calibrated to 2 points).
+Cross-checked against ``optbinning`` by a slow test that ``make test`` skips:
+optbinning 1.0 pulls in ortools, cvxpy with five solvers (clarabel, highspy, osqp, scs, qdldl),
+pandas, protobuf and more (fifteen packages, about 400 MB in the virtualenv) for one test, so
+``make binning-crosscheck`` installs it from ``requirements-optbinning.lock`` and runs
+``tests/scoring_engine/test_binning_vs_optbinning.py``: on our bins it computes the same WoE and
+IV, and our bins keep 95% of the IV of its optimal binning, except where values are missing
+(the test says why, strictly marked). ``make test`` relies on the quality bars this binning
+must carry the scorecard to (the default model within 0.02 AUC of the oracle, every grade
+calibrated to 2 points).
 """
 
 from __future__ import annotations

@@ -47,6 +47,16 @@ class ReasonCode:
             raise KeyError(f"no reason texts in {language!r}; choose from {', '.join(LANGUAGES)}")
         return texts[language]
 
+    def to_mapping(self) -> dict[str, str]:
+        """The form a report stores: the code with its text in every language, so a stored
+        report reads the same whatever the catalogue says later."""
+        return {
+            "code": self.code,
+            "text_en": self.text_en,
+            "text_zh": self.text_zh,
+            "text_zh_hant": self.text_zh_hant,
+        }
+
 
 def _catalogue(*rows: tuple[str, str, str, str]) -> dict[str, ReasonCode]:
     return {code: ReasonCode(code, en, hans, hant) for code, en, hans, hant in rows}

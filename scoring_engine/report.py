@@ -50,15 +50,7 @@ class ScoreResult:
             "grade": self.grade,
             "score": self.score,
             "default_probability": self.default_probability,
-            "reasons": [
-                {
-                    "code": r.code,
-                    "text_en": r.text_en,
-                    "text_zh": r.text_zh,
-                    "text_zh_hant": r.text_zh_hant,
-                }
-                for r in self.reasons
-            ],
+            "reasons": [r.to_mapping() for r in self.reasons],
             "model_version": self.model_version,
             "input_hash": self.input_hash,
             "data_sources": list(self.data_sources),
