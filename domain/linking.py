@@ -114,6 +114,8 @@ def _clear(account: LinkedAccount) -> None:
     account.linked_at = None
     account.last_synced_at = None
     account.tokens_encrypted = None
+    # New data from a new link: an earlier upheld dispute's exclusion no longer applies.
+    account.scoring_excluded_by = None
 
 
 _ACCOUNT_FIELDS = [
@@ -124,6 +126,7 @@ _ACCOUNT_FIELDS = [
     "linked_at",
     "last_synced_at",
     "tokens_encrypted",
+    "scoring_excluded_by",
 ]
 
 

@@ -49,4 +49,14 @@ class Migration(migrations.Migration):
             options={'table': 'dispute', 'app': 'scorelink', 'indexes': [Index(fields=['person_id', 'status'])], 'pk_attr': 'id', 'table_description': "A person's challenge to one data point, and staff's resolution of it."},
             bases=['Model'],
         ),
+        ops.AddField(
+            model_name='LinkedAccount',
+            name='scoring_excluded_by',
+            field=fields.UUIDField(null=True),
+        ),
+        ops.AddField(
+            model_name='ScoreReport',
+            name='disputed',
+            field=fields.BooleanField(default=False),
+        ),
     ]

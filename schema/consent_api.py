@@ -108,7 +108,7 @@ class ConsentRefused:
 @strawberry.type(description="What a consent to collect covers, as the notice stated it.")
 class CollectionTerms:
     provider: str = strawberry.field(description="The provider whose data may be collected.")
-    purpose: str = strawberry.field(description="What the data is collected for.")
+    stated_purpose: str = strawberry.field(description="What the data is collected for.")
     data_kinds: list[str] = strawberry.field(description="The kinds of data collected.")
     retention_days: int = strawberry.field(
         description="Records are kept at most this many days after the account's last sync."
@@ -122,7 +122,7 @@ class CollectionTerms:
     def of(cls, consent: CollectionConsent) -> CollectionTerms:
         return cls(
             provider=consent.provider,
-            purpose=consent.purpose,
+            stated_purpose=consent.purpose,
             data_kinds=list(consent.data_kinds),
             retention_days=consent.retention_days,
             notice_version=consent.notice_version,

@@ -122,7 +122,7 @@ class ScoreRefused:
     "data (a consent to collect, separate from any consent to share)."
 )
 class CollectionNotice:
-    purpose: str = strawberry.field(description="What the data is collected for.")
+    stated_purpose: str = strawberry.field(description="What the data is collected for.")
     data_kinds: list[str] = strawberry.field(description="The kinds of data collected.")
     retention_days: int = strawberry.field(
         description="Records are kept at most this many days after the account's last sync."
@@ -132,7 +132,7 @@ class CollectionNotice:
     @classmethod
     def of(cls, notice: DomainCollectionNotice) -> CollectionNotice:
         return cls(
-            purpose=notice.purpose,
+            stated_purpose=notice.purpose,
             data_kinds=list(notice.data_kinds),
             retention_days=notice.retention_days,
             version=notice.version,

@@ -17,6 +17,7 @@ from schema.access_log import AccessLogEntry
 from schema.assessments import MyAssessment, my_assessments
 from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log, my_consents
 from schema.consent_enums import ConsentKind
+from schema.disputes import Dispute, my_disputes
 from schema.linking import LinkedAccount
 from schema.report import ScoreReport
 
@@ -80,6 +81,13 @@ class Person:
     )
     async def assessments(self, info: Info) -> list[MyAssessment]:
         return await my_assessments(info)
+
+    @strawberry.field(
+        description="Data points this person disputed, newest first, with the outcome and the "
+        "date a resolution is due."
+    )
+    async def disputes(self, info: Info) -> list[Dispute]:
+        return await my_disputes(uuid.UUID(str(self.id)))
 
     @classmethod
     def from_model(cls, person: PersonModel) -> Person:

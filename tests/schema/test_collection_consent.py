@@ -42,11 +42,13 @@ mutation($provider: String!) {
     ... on LinkRefused { code message }
   }
 }"""
-NOTICES = "{ linkProviders { name collectionNotice { purpose dataKinds retentionDays version } } }"
+NOTICES = (
+    "{ linkProviders { name collectionNotice { statedPurpose dataKinds retentionDays version } } }"
+)
 BOTH_KINDS = """
 { me { consents(kinds: [COLLECT, SHARE]) {
   id kind status scopes purpose access grantedAt expiresAt partner { name } receipt
-  collection { provider purpose dataKinds retentionDays noticeVersion withdrawnAt }
+  collection { provider statedPurpose dataKinds retentionDays noticeVersion withdrawnAt }
 } } }"""
 DEFAULT_KINDS = "{ me { consents { id kind } } }"
 WITHDRAW = """
@@ -103,8 +105,8 @@ async def test_the_notice_states_purpose_data_kinds_and_retention(actors: Actors
     for provider, kinds in NOTICE_DATA_KINDS.items():
         assert notices[provider]["dataKinds"] == kinds
         assert notices[provider]["retentionDays"] == RETENTION_DAYS
-        assert "scor" in notices[provider]["purpose"].lower()
-        assert "partner" in notices[provider]["purpose"], "says sharing is a separate consent"
+        assert "scor" in notices[provider]["statedPurpose"].lower()
+        assert "partner" in notices[provider]["statedPurpose"], "says sharing is a separate consent"
 
 
 async def test_no_link_starts_without_a_consent_to_collect(actors: Actors) -> None:
@@ -134,13 +136,15 @@ async def test_linking_records_a_consent_to_collect_listed_apart_from_consents_t
     assert collect["status"] == "ACTIVE"
     assert collect["partner"] is None
     assert collect["scopes"] == []
-    assert collect["purpose"] is None and collect["expiresAt"] is None
+    assert collect["purpose"] is None
+    assert collect["expiresAt"] is None
     assert collect["collection"]["provider"] == "sandbox-ecommerce"
     assert collect["collection"]["dataKinds"] == NOTICE_DATA_KINDS["sandbox-ecommerce"]
     assert collect["collection"]["retentionDays"] == RETENTION_DAYS
     assert collect["collection"]["withdrawnAt"] is None
     assert share["partner"]["name"] == "Harbour Bank"
-    assert share["scopes"] == ["GRADE"] and share["collection"] is None
+    assert share["scopes"] == ["GRADE"]
+    assert share["collection"] is None
     # Clients that do not ask for kinds see what they saw before: consents to share.
     listed = (await person.graphql(DEFAULT_KINDS))["data"]["me"]["consents"]
     assert listed == [{"id": share["id"], "kind": "SHARE"}]
@@ -166,7 +170,8 @@ async def test_the_callback_links_nothing_once_the_consent_is_gone(
     assert "no consent to collect" in page.text
     account = await LinkedAccount.get(person_id=person.person.id)
     assert account.status is LinkStatus.FAILED
-    assert account.normalised_record is None and account.tokens_encrypted is None
+    assert account.normalised_record is None
+    assert account.tokens_encrypted is None
 
 
 async def test_withdrawing_during_a_link_stops_it(
@@ -257,7 +262,8 @@ async def test_a_consent_to_collect_has_a_signed_kantara_receipt(
     assert purpose["piiCategory"] == NOTICE_DATA_KINDS["sandbox-social"]
     assert purpose["thirdPartyDisclosure"] is False
     assert "365 days" in purpose["termination"]
-    assert given["consent"]["kind"] == "COLLECT" and given["consent"]["event"] == "GIVEN"
+    assert given["consent"]["kind"] == "COLLECT"
+    assert given["consent"]["event"] == "GIVEN"
 
     await _withdraw(person, (await _collect(person, "sandbox-social"))["id"])
     [withdrawn_consent] = await _consents(person)
