@@ -30,8 +30,10 @@ from domain.outbox import emit_to_partner
 from domain.principal import Principal
 from domain.reports import current_report, rescore
 from domain.rights_models import Dispute, DisputeKind, DisputeStatus
-from domain.scoring_model import ScoringModel
+from domain.scoring_model import ModelUnavailable, ScoringModel
 from domain.sessions import signed_in_person
+from domain.staff import signed_in_staff
+from domain.staff_models import StaffRole
 from scoring_engine.reason_codes import source_of_code
 from storage.transactions import writing
 
@@ -39,6 +41,7 @@ RESOLUTION_TARGET = timedelta(days=30)
 MAX_TEXT = 2000
 # Partners that read the report this recently hear of a correction, consent in force or not.
 READERS_WITHIN = timedelta(days=90)
+QUEUE_PAGE_MAX = 100
 _REFERENCE_MAX = 64
 # Line breaks and tabs are how people lay out a long explanation; no other control character
 # has a place in text a person wrote.
@@ -226,14 +229,15 @@ async def _tell_recent_readers(
 
 
 async def resolve_dispute(
+    principal: Principal,
     dispute_id: str,
     outcome: DisputeStatus,
     reason: str,
-    staff_id: str,
     scoring: ScoringModel,
     clock: Clock = utc_now,
 ) -> Resolved:
-    """Uphold or reject an open dispute, with a reason the person reads."""
+    """A REVIEWER upholds or rejects an open dispute, with a reason the person reads."""
+    staff_id = str(signed_in_staff(principal, StaffRole.REVIEWER).staff_id)
     if outcome is DisputeStatus.OPEN:
         raise DisputeRefused("INVALID_OUTCOME", "A dispute is resolved as UPHELD or REJECTED.")
     text = clean_text(reason, "reason")
@@ -242,7 +246,12 @@ async def resolve_dispute(
     except ValueError:
         raise DisputeRefused("NOT_FOUND", "There is no dispute with that id.") from None
     # Loaded before the transaction: a missing model refuses before anything is written.
-    model = await scoring.get() if outcome is DisputeStatus.UPHELD else None
+    try:
+        model = await scoring.get() if outcome is DisputeStatus.UPHELD else None
+    except ModelUnavailable:
+        raise DisputeRefused(
+            "MODEL_UNAVAILABLE", "The scoring model is not loaded yet; nothing was changed."
+        ) from None
     now = clock()
     async with writing() as connection:
         dispute = await Dispute.filter(id=parsed).select_for_update().using_db(connection).first()

@@ -7,7 +7,7 @@ import uuid
 
 from domain import disputes
 from domain.errors import DomainError
-from domain.rights_models import Dispute, DisputeKind
+from domain.rights_models import Dispute, DisputeKind, DisputeStatus
 from resolvers.context import Info
 
 
@@ -25,3 +25,19 @@ async def dispute_data_point(
 async def my_disputes(person_id: uuid.UUID) -> list[Dispute]:
     """The disputes of a person `me` already resolved (so already authorised)."""
     return await disputes.my_disputes(person_id)
+
+
+async def resolve_dispute(
+    info: Info, dispute_id: str, outcome: DisputeStatus, reason: str
+) -> disputes.Resolved | DomainError:
+    try:
+        return await disputes.resolve_dispute(
+            info.context.principal, dispute_id, outcome, reason, info.context.services.scoring
+        )
+    except DomainError as refusal:
+        return refusal
+
+
+async def open_disputes(first: int) -> list[Dispute]:
+    """The staff queue; the `staff` field above it already checked the caller is staff."""
+    return await disputes.open_disputes(max(1, min(first, disputes.QUEUE_PAGE_MAX)))

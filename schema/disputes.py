@@ -17,8 +17,10 @@ from domain.disputes import MAX_TEXT, RESOLUTION_TARGET
 from domain.errors import DomainError
 from domain.rights_models import Dispute as DisputeModel
 from domain.rights_models import DisputeKind as DisputeKindValue
+from domain.rights_models import DisputeStatus as DisputeStatusValue
 from resolvers import disputes
 from resolvers.context import Info
+from schema.report import ScoreReport
 
 
 @strawberry.enum(description="What kind of data point a dispute is about.")
@@ -77,6 +79,16 @@ class DisputeErrorCode(enum.Enum):
     ALREADY_DISPUTED = strawberry.enum_value(
         "ALREADY_DISPUTED", description="An open dispute of this data point exists."
     )
+    STAFF_ONLY = strawberry.enum_value(
+        "STAFF_ONLY", description="Only ScoreLink staff (REVIEWER) resolve disputes."
+    )
+    ALREADY_RESOLVED = strawberry.enum_value(
+        "ALREADY_RESOLVED", description="The dispute was already upheld or rejected."
+    )
+    MODEL_UNAVAILABLE = strawberry.enum_value(
+        "MODEL_UNAVAILABLE",
+        description="The scoring model is not loaded, so nothing could be re-scored; try shortly.",
+    )
 
 
 @strawberry.type(description="The dispute was not recorded; nothing was changed.")
@@ -121,6 +133,37 @@ class Dispute:
         )
 
 
+@strawberry.enum(description="How staff resolve a dispute.")
+class DisputeOutcome(enum.Enum):
+    UPHELD = strawberry.enum_value(
+        "UPHELD",
+        description="The data point is wrong: it is excluded from scoring until the person "
+        "links the account again, and the person is re-scored.",
+    )
+    REJECTED = strawberry.enum_value(
+        "REJECTED", description="The data point stands; the reason tells the person why."
+    )
+
+    def domain(self) -> DisputeStatusValue:
+        return DisputeStatusValue(self.name)
+
+
+@strawberry.type(description="The dispute is resolved; the person sees the outcome.")
+class DisputeResolved:
+    dispute: Dispute = strawberry.field(description="The dispute, now UPHELD or REJECTED.")
+    report: ScoreReport | None = strawberry.field(
+        description="The person's new report after an upheld dispute; null when rejected."
+    )
+
+
+ResolveDisputePayload = Annotated[
+    DisputeResolved | DisputeRefused,
+    strawberry.union(
+        "ResolveDisputePayload", description="The outcome of resolveDispute, or the refusal."
+    ),
+]
+
+
 @strawberry.type(description="The dispute is recorded; staff will resolve it.")
 class DataPointDisputed:
     dispute: Dispute = strawberry.field(description="The new, OPEN dispute.")
@@ -137,6 +180,10 @@ DisputeDataPointPayload = Annotated[
 
 async def my_disputes(person_id: uuid.UUID) -> list[Dispute]:
     return [Dispute.of(dispute) for dispute in await disputes.my_disputes(person_id)]
+
+
+async def open_disputes(first: int) -> list[Dispute]:
+    return [Dispute.of(dispute) for dispute in await disputes.open_disputes(first)]
 
 
 @strawberry.type(description="Disputes of data points.")
@@ -165,3 +212,30 @@ class DisputeMutation:
         if isinstance(outcome, DomainError):
             return DisputeRefused.of(outcome)
         return DataPointDisputed(dispute=Dispute.of(outcome))
+
+    @strawberry.mutation(
+        description="Staff (REVIEWER) resolve an open dispute: UPHELD excludes the data point "
+        "from scoring and re-scores the person (partners that read the report in the last 90 "
+        "days get report.updated); REJECTED keeps it. Either way the reason is shown to the "
+        "person."
+    )
+    async def resolve_dispute(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The dispute's id.")],
+        outcome: Annotated[DisputeOutcome, strawberry.argument(description="UPHELD or REJECTED.")],
+        reason: Annotated[
+            str,
+            strawberry.argument(
+                description=f"Why, for the person: up to {MAX_TEXT:,} characters of plain text."
+            ),
+        ],
+    ) -> ResolveDisputePayload:
+        resolved = await disputes.resolve_dispute(info, str(id), outcome.domain(), reason)
+        if isinstance(resolved, DomainError):
+            return DisputeRefused.of(resolved)
+        report = resolved.report
+        return DisputeResolved(
+            dispute=Dispute.of(resolved.dispute),
+            report=ScoreReport.of(report) if report is not None else None,
+        )

@@ -6,6 +6,7 @@ target. The sandbox provider answers in-process."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,14 +14,19 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from test_consent_flow import grant_via_request
+from test_login_api import code_sent_to
 
 from consent.catalog import PartnerType
 from consent.models import AccessLogEntry
-from consent_support import Actors, PartnerActor, PersonActor
-from domain.disputes import DisputeRefused, resolve_dispute
+from consent_support import Actor, Actors, PartnerActor, PersonActor, new_phone
+from domain.disputes import resolve_dispute
 from domain.event_models import OutboxEvent
 from domain.models import LinkedAccount, ScoreReport
+from domain.principal import StaffPrincipal
 from domain.rights_models import Dispute, DisputeStatus
+from domain.sms import OutboxSmsSender
+from domain.staff import create_staff
+from domain.staff_models import StaffRole
 from linking_support import link_account
 
 DISPUTE = """
@@ -39,6 +45,20 @@ PARTNER_READ = (
 )
 FLAG_ONLY = "query($id: ID!) { partner { subject(id: $id) { id disputed } } }"
 REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { __typename } }"
+REQUEST_CODE = "mutation($p: String!) { requestLoginCode(phone: $p) { __typename } }"
+STAFF_SIGN_IN = """
+mutation($p: String!, $c: String!) {
+  verifyStaffLoginCode(phone: $p, code: $c) { ... on StaffSignedIn { accessToken } }
+}"""
+RESOLVE = """
+mutation($id: ID!, $outcome: DisputeOutcome!, $reason: String!) {
+  resolveDispute(id: $id, outcome: $outcome, reason: $reason) {
+    __typename
+    ... on DisputeResolved { dispute { id status resolvedAt resolution } report { dataSources } }
+    ... on DisputeRefused { code message }
+  }
+}"""
+QUEUE = "{ staff { disputes { id kind reference explanation status resolveBy } } }"
 EXPLANATION = "I never opened this account; someone used my number."
 # The issue: resolution target 30 days; dispute text at most 2,000 characters.
 TARGET = timedelta(days=30)
@@ -62,6 +82,28 @@ async def _dispute(
 async def _read(partner: PartnerActor, subject_id: str, query: str = PARTNER_READ) -> Any:
     body = await partner.graphql(query, id=subject_id)
     return body["data"]["partner"]["subject"]
+
+
+async def _reviewer(actors: Actors, outbox: OutboxSmsSender) -> Actor:
+    """A REVIEWER created as the operator's command does, signed in with an SMS code."""
+    phone = new_phone()
+    await create_staff(
+        phone, "Zhao Min", StaffRole.REVIEWER, actors.app.state.services.allowed_countries
+    )
+    await actors.client.post("/graphql", json={"query": REQUEST_CODE, "variables": {"p": phone}})
+    code = code_sent_to(outbox, phone)
+    signed_in = await actors.client.post(
+        "/graphql", json={"query": STAFF_SIGN_IN, "variables": {"p": phone, "c": code}}
+    )
+    body = signed_in.json()
+    return Actor(actors.client, body["data"]["verifyStaffLoginCode"]["accessToken"])
+
+
+async def _resolve(staff: Actor, dispute_id: str, outcome: str, reason: str) -> dict[str, Any]:
+    body = await staff.graphql(RESOLVE, id=dispute_id, outcome=outcome, reason=reason)
+    assert "errors" not in body, body
+    resolved: dict[str, Any] = body["data"]["resolveDispute"]
+    return resolved
 
 
 async def _linked_person(actors: Actors, client: httpx.AsyncClient) -> PersonActor:
@@ -185,7 +227,7 @@ async def test_only_the_person_can_dispute(actors: Actors, client: httpx.AsyncCl
 
 
 async def test_an_upheld_dispute_excludes_the_data_rescores_and_tells_recent_readers(
-    actors: Actors, client: httpx.AsyncClient
+    actors: Actors, client: httpx.AsyncClient, sms_outbox: OutboxSmsSender
 ) -> None:
     person = await _linked_person(actors, client)
     bank = await actors.partner(PartnerType.BANK, "Harbour Bank")
@@ -205,41 +247,35 @@ async def test_an_upheld_dispute_excludes_the_data_rescores_and_tells_recent_rea
     assert sorted(before.data_sources) == ["ecommerce", "social"]
     assert before.disputed
     events_before = await OutboxEvent.filter(type="report.updated").count()
+    staff = await _reviewer(actors, sms_outbox)
+    [queued] = (await staff.graphql(QUEUE))["data"]["staff"]["disputes"]
+    assert (queued["id"], queued["explanation"]) == (dispute["id"], EXPLANATION)
 
-    resolved = await resolve_dispute(
-        dispute["id"],
-        DisputeStatus.UPHELD,
-        "The provider confirmed the account is not yours.",
-        "staff-1",
-        actors.app.state.services.scoring,
+    resolved = await _resolve(
+        staff, dispute["id"], "UPHELD", "The provider confirmed the account is not yours."
     )
-    assert resolved.report is not None
+    assert resolved["__typename"] == "DisputeResolved", resolved
+    assert resolved["dispute"]["status"] == "UPHELD"
+    assert resolved["report"]["dataSources"] == ["ECOMMERCE"], "the record no longer counts"
     after = await ScoreReport.get(person_id=person.person.id, is_current=True)
-    assert after.id == resolved.report.id != before.id
-    assert after.data_sources == ["ecommerce"], "the disputed record no longer counts"
+    assert after.id != before.id
     assert after.disputed is False
     assert await LinkedAccount.exists(id=social.id), "excluded, not deleted"
     assert (await _read(bank, bank_subject))["disputed"] is False
+    assert (await staff.graphql(QUEUE))["data"]["staff"]["disputes"] == []
 
     updates = await OutboxEvent.filter(type="report.updated", object_id=str(after.id))
     assert sorted(str(e.partner_id) for e in updates) == sorted(
         [str(bank.partner.id), str(lender.partner.id)]
     ), "one report.updated each: the consenting bank and the recent reader"
     assert await OutboxEvent.filter(type="report.updated").count() - events_before == 2
-    assert resolved.readers_told == 1
     [mine] = (await person.graphql(MY_DISPUTES))["data"]["me"]["disputes"]
     assert mine["status"] == "UPHELD"
     assert mine["resolution"] == "The provider confirmed the account is not yours."
 
-    with pytest.raises(DisputeRefused) as twice:
-        await resolve_dispute(
-            dispute["id"],
-            DisputeStatus.REJECTED,
-            "No.",
-            "staff-1",
-            actors.app.state.services.scoring,
-        )
-    assert twice.value.code == "ALREADY_RESOLVED"
+    twice = await _resolve(staff, dispute["id"], "REJECTED", "No.")
+    assert twice["code"] == "ALREADY_RESOLVED"
+    assert (await Dispute.get(id=dispute["id"])).status is DisputeStatus.UPHELD
 
 
 async def test_readers_older_than_90_days_are_not_told(
@@ -251,65 +287,66 @@ async def test_readers_older_than_90_days_are_not_told(
     await _read(lender, subject)
     [grant] = (await lender.graphql("{ partner { grants { id } } }"))["data"]["partner"]["grants"]
     await person.graphql(REVOKE, id=grant["id"])
+    assert await AccessLogEntry.filter(event="READ", person_id=person.person.id).exists()
+    dispute = (await _dispute(person, "DATA_SOURCE", "SOCIAL"))["dispute"]
 
     def later() -> datetime:
         """The resolution comes 91 days after the read."""
         return datetime.now().astimezone() + timedelta(days=91)
 
-    assert await AccessLogEntry.filter(event="READ", person_id=person.person.id).exists()
-    dispute = (await _dispute(person, "DATA_SOURCE", "SOCIAL"))["dispute"]
+    reviewer = StaffPrincipal(uuid.uuid4(), uuid.uuid4(), StaffRole.REVIEWER)
     resolved = await resolve_dispute(
+        reviewer,
         dispute["id"],
         DisputeStatus.UPHELD,
         "Excluded.",
-        "staff-1",
         actors.app.state.services.scoring,
         clock=later,
     )
     assert resolved.readers_told == 0
+    assert not await OutboxEvent.filter(
+        type="report.updated", partner_id=lender.partner.id
+    ).exists()
 
 
 async def test_a_rejected_dispute_keeps_the_report_and_says_why(
-    actors: Actors, client: httpx.AsyncClient
+    actors: Actors, client: httpx.AsyncClient, sms_outbox: OutboxSmsSender
 ) -> None:
     person = await _linked_person(actors, client)
     report = await ScoreReport.get(person_id=person.person.id, is_current=True)
     code = report.reason_codes[0]["code"]
     dispute = (await _dispute(person, "REASON_CODE", code))["dispute"]
-    for bad, refusal in [("", "INVALID_TEXT"), ("x" * (LONGEST + 1), "TEXT_TOO_LONG")]:
-        with pytest.raises(DisputeRefused) as refused:
-            await resolve_dispute(
-                dispute["id"],
-                DisputeStatus.REJECTED,
-                bad,
-                "staff-1",
-                actors.app.state.services.scoring,
-            )
-        assert refused.value.code == refusal
-    with pytest.raises(DisputeRefused) as unknown:
-        await resolve_dispute(
-            "00000000-0000-4000-8000-000000000000",
-            DisputeStatus.REJECTED,
-            "No.",
-            "staff-1",
-            actors.app.state.services.scoring,
-        )
-    assert unknown.value.code == "NOT_FOUND"
+    staff = await _reviewer(actors, sms_outbox)
+    for bad, refusal in [
+        ("", "INVALID_TEXT"),
+        ("x" * (LONGEST + 1), "TEXT_TOO_LONG"),
+        ("No \x1b[2J", "INVALID_TEXT"),
+    ]:
+        assert (await _resolve(staff, dispute["id"], "REJECTED", bad))["code"] == refusal
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert (await _resolve(staff, unknown, "REJECTED", "No."))["code"] == "NOT_FOUND"
+    assert (await _resolve(staff, "not-an-id", "REJECTED", "No."))["code"] == "NOT_FOUND"
+    # People and partners cannot resolve, not even their own dispute.
+    for other in (person, await actors.partner(PartnerType.BANK)):
+        refused = await _resolve(other, dispute["id"], "UPHELD", "Mine.")
+        assert refused["code"] == "STAFF_ONLY"
+    anonymous = await client.post(
+        "/graphql",
+        json={
+            "query": RESOLVE,
+            "variables": {"id": dispute["id"], "outcome": "UPHELD", "reason": "x"},
+        },
+    )
+    assert anonymous.json()["data"]["resolveDispute"]["code"] == "UNAUTHENTICATED"
     assert (await Dispute.get(id=dispute["id"])).status is DisputeStatus.OPEN
 
-    resolved = await resolve_dispute(
-        dispute["id"],
-        DisputeStatus.REJECTED,
-        "The provider's records show these orders.",
-        "staff-1",
-        actors.app.state.services.scoring,
-    )
-    assert resolved.report is None
+    reason = "The provider's records show these orders."
+    resolved = await _resolve(staff, dispute["id"], "REJECTED", reason)
+    assert resolved["report"] is None
+    assert resolved["dispute"]["resolvedAt"] is not None
     current = await ScoreReport.get(person_id=person.person.id, is_current=True)
     assert current.id == report.id
     assert current.disputed is False
     [mine] = (await person.graphql(MY_DISPUTES))["data"]["me"]["disputes"]
-    assert (mine["status"], mine["resolution"]) == (
-        "REJECTED",
-        "The provider's records show these orders.",
-    )
+    assert (mine["status"], mine["resolution"]) == ("REJECTED", reason)
+    assert (await _resolve(staff, dispute["id"], "UPHELD", "Again."))["code"] == "ALREADY_RESOLVED"
