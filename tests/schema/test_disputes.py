@@ -43,6 +43,7 @@ MY_DISPUTES = "{ me { disputes { id kind reference status resolveBy resolution }
 PARTNER_READ = (
     "query($id: ID!) { partner { subject(id: $id) { disputed grade reasonCodes { code } } } }"
 )
+SOURCES = "query($id: ID!) { partner { subject(id: $id) { dataSources { provider } } } }"
 FLAG_ONLY = "query($id: ID!) { partner { subject(id: $id) { id disputed } } }"
 REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { __typename } }"
 REQUEST_CODE = "mutation($p: String!) { requestLoginCode(phone: $p) { __typename } }"
@@ -104,6 +105,11 @@ async def _resolve(staff: Actor, dispute_id: str, outcome: str, reason: str) -> 
     assert "errors" not in body, body
     resolved: dict[str, Any] = body["data"]["resolveDispute"]
     return resolved
+
+
+async def _sources_seen(partner: PartnerActor, subject_id: str) -> list[str]:
+    body = await partner.graphql(SOURCES, id=subject_id)
+    return sorted(s["provider"] for s in body["data"]["partner"]["subject"]["dataSources"])
 
 
 async def _linked_person(actors: Actors, client: httpx.AsyncClient) -> PersonActor:
@@ -232,9 +238,9 @@ async def test_an_upheld_dispute_excludes_the_data_rescores_and_tells_recent_rea
     person = await _linked_person(actors, client)
     bank = await actors.partner(PartnerType.BANK, "Harbour Bank")
     lender = await actors.partner(PartnerType.P2P_LENDER, "Quick Lender")
-    bank_subject = await grant_via_request(bank, person, ["GRADE", "REASON_CODES"])
+    bank_subject = await grant_via_request(bank, person, ["GRADE", "REASON_CODES", "DATA_SOURCES"])
     lender_subject = await grant_via_request(lender, person, ["GRADE"])
-    await _read(bank, bank_subject)
+    assert await _sources_seen(bank, bank_subject) == ["sandbox-ecommerce", "sandbox-social"]
     await _read(lender, lender_subject)
     # The lender read the report, then lost its consent: it still hears the report changed.
     [lender_grant] = (await lender.graphql("{ partner { grants { id } } }"))["data"]["partner"][
@@ -262,6 +268,8 @@ async def test_an_upheld_dispute_excludes_the_data_rescores_and_tells_recent_rea
     assert after.disputed is False
     assert await LinkedAccount.exists(id=social.id), "excluded, not deleted"
     assert (await _read(bank, bank_subject))["disputed"] is False
+    # The excluded record is no longer shown to partners as the person's either.
+    assert await _sources_seen(bank, bank_subject) == ["sandbox-ecommerce"]
     assert (await staff.graphql(QUEUE))["data"]["staff"]["disputes"] == []
 
     updates = await OutboxEvent.filter(type="report.updated", object_id=str(after.id))
