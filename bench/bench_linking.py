@@ -143,7 +143,7 @@ def _one_link(client: httpx.Client, token: str, provider: str, persona: str) -> 
     started_at = time.perf_counter()
     started = _graphql(
         client,
-        "mutation($p: String!) { startAccountLink(provider: $p) {"
+        "mutation($p: String!) { startAccountLink(provider: $p, consentToCollect: true) {"
         " ... on AccountLinkStarted { authorizationUrl } } }",
         token,
         p=provider,

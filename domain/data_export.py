@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +25,18 @@ from tortoise.expressions import Q
 from consent import access_log
 from consent.access_log import AccessRecord, LogEvent
 from consent.models import AccessLogEntry, ConsentGrant, ConsentRequest
+from domain.assessment_models import Assessment, AssessmentStep
 from domain.clock import utc_now
 from domain.errors import DomainError
 from domain.models import DataExport, LinkedAccount, Partner, Person, ScoreReport
+from domain.rights_models import CollectionConsent, Dispute
 from domain.secret_keys import KeyUse, SecretKeys
 from storage.transactions import writing
 
 EXPORT_LINK_LIFETIME = timedelta(minutes=15)
 EXPORT_PATH = "/exports"
-FORMAT_VERSION = "1"
+# 2: consents to collect, assessments and disputes; reports flag `disputed`.
+FORMAT_VERSION = "2"
 SCHEMA_PATH = Path(__file__).with_name("data_export.schema.json")
 
 
@@ -150,9 +155,30 @@ async def _document(
         await ConsentGrant.filter(person_id=person_id).order_by("granted_at").using_db(connection)
     )
     entries = await AccessLogEntry.filter(person_id=person_id).order_by("id").using_db(connection)
+    collections = (
+        await CollectionConsent.filter(person_id=person_id)
+        .order_by("given_at", "id")
+        .using_db(connection)
+    )
+    assessments = (
+        await Assessment.filter(person_id=person_id)
+        .order_by("received_at", "id")
+        .using_db(connection)
+    )
+    timelines: dict[uuid.UUID, list[AssessmentStep]] = defaultdict(list)
+    for step in (
+        await AssessmentStep.filter(assessment_id__in=[a.id for a in assessments])
+        .order_by("id")
+        .using_db(connection)
+    ):
+        timelines[step.assessment_id].append(step)
+    disputes = (
+        await Dispute.filter(person_id=person_id).order_by("created_at", "id").using_db(connection)
+    )
     partner_ids = (
         {r.partner_id for r in requests}
         | {g.partner_id for g in grants}
+        | {a.partner_id for a in assessments}
         | {e.partner_id for e in entries if e.partner_id is not None}
     )
     partners = {
@@ -181,6 +207,7 @@ async def _document(
                 "linkedAt": _iso(a.linked_at),
                 "lastSyncedAt": _iso(a.last_synced_at),
                 "normalisedRecord": a.normalised_record,
+                "excludedFromScoring": a.scoring_excluded_by is not None,
             }
             for a in accounts
         ],
@@ -196,6 +223,7 @@ async def _document(
                 "dataSources": r.data_sources,
                 "modelVersion": r.model_version,
                 "computedAt": _iso(r.computed_at),
+                "disputed": r.disputed,
             }
             for r in reports
         ],
@@ -227,6 +255,35 @@ async def _document(
             }
             for g in grants
         ],
+        "consentsToCollect": [
+            {
+                "id": str(c.id),
+                "provider": c.provider,
+                "status": "REVOKED" if c.withdrawn_at else "ACTIVE",
+                "purpose": c.purpose,
+                "dataKinds": c.data_kinds,
+                "retentionDays": c.retention_days,
+                "noticeVersion": c.notice_version,
+                "givenAt": _iso(c.given_at),
+                "withdrawnAt": _iso(c.withdrawn_at),
+            }
+            for c in collections
+        ],
+        "assessments": [_assessment(a, timelines[a.id], partners) for a in assessments],
+        "disputes": [
+            {
+                "id": str(d.id),
+                "kind": d.kind.value,
+                "reference": d.reference,
+                "explanation": d.explanation,
+                "status": d.status.value,
+                "createdAt": _iso(d.created_at),
+                "resolveBy": _iso(d.due_at),
+                "resolvedAt": _iso(d.resolved_at),
+                "resolution": d.resolution,
+            }
+            for d in disputes
+        ],
         "accessLog": [
             {
                 "id": e.id,
@@ -242,5 +299,42 @@ async def _document(
                 "leafHash": e.leaf_hash,
             }
             for e in entries
+        ],
+    }
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    # Money as a decimal string, never a float: the export must not round what was asked.
+    return None if value is None else str(value)
+
+
+def _assessment(
+    a: Assessment, steps: list[AssessmentStep], partners: dict[uuid.UUID, dict[str, str]]
+) -> dict[str, Any]:
+    return {
+        "id": str(a.id),
+        "partner": partners.get(a.partner_id),
+        "reference": a.reference,
+        "amount": _decimal(a.amount),
+        "currency": a.currency,
+        "amountCny": _decimal(a.amount_cny),
+        "product": a.product.value,
+        "termMonths": a.term_months,
+        "tier": a.tier.value,
+        "status": a.status.value,
+        "receivedAt": _iso(a.received_at),
+        "dueBy": _iso(a.due_by),
+        "completedAt": _iso(a.completed_at),
+        "outcome": a.outcome.value if a.outcome else None,
+        "recommendedLimit": _decimal(a.recommended_limit),
+        "termDefaultProbability": a.term_default_probability,
+        "monthlyInstalmentCny": _decimal(a.monthly_instalment_cny),
+        "instalmentToSpend": a.instalment_to_spend,
+        "slaBreachedAt": _iso(a.sla_breached_at),
+        "grade": a.grade,
+        "modelVersion": a.model_version,
+        "reasonCodes": a.reason_codes,
+        "timeline": [
+            {"status": step.status.value, "at": _iso(step.at), "note": step.note} for step in steps
         ],
     }

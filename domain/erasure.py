@@ -1,10 +1,11 @@
 """Erasing a person (PIPL art. 47): everything held about them goes, the access log stays.
 
-One transaction revokes every grant (each revocation logged), then deletes the person's
-consent requests, grants, pairwise subject ids, linked accounts with their records and tokens,
-reports, sessions, sign-in codes and the person row. The log keeps its entries, so the chain
-still verifies, but their person and subject ids no longer resolve to anyone; every partner's
-old subject id reads as NOT_FOUND, exactly like an id that never existed.
+One transaction revokes every grant (each revocation logged), then deletes the person's consent
+requests, grants, pairwise subject ids, linked accounts with their records and tokens, reports,
+sessions, sign-in codes, consents to collect, disputes and the person row. The log keeps its
+entries, so the chain still verifies, but their person and subject ids no longer resolve to
+anyone; every partner's old subject id reads as NOT_FOUND, exactly like an id that never
+existed.
 
 A partner read in flight never sees half an erasure: on PostgreSQL every read holds the shared
 side of one advisory lock for its transaction and an erasure takes the exclusive side, so a
@@ -38,6 +39,7 @@ from domain.models import (
     ScoreReport,
 )
 from domain.phone import parse_phone
+from domain.rights_models import CollectionConsent, Dispute
 from storage.transactions import retried, writing
 
 T = TypeVar("T")
@@ -112,6 +114,8 @@ async def erase_person(
         await LoginCode.filter(phone=person.phone).using_db(connection).delete()
         await PhoneLoginState.filter(phone=person.phone).using_db(connection).delete()
         await DataExport.filter(person_id=person.id).using_db(connection).delete()
+        await CollectionConsent.filter(person_id=person.id).using_db(connection).delete()
+        await Dispute.filter(person_id=person.id).using_db(connection).delete()
         await Person.filter(id=person.id).using_db(connection).delete()
     return Erasure(
         person_id=person.id,

@@ -4,6 +4,10 @@ A link attempt keeps its state (hashed) and PKCE verifier (encrypted) server-sid
 and expires after ten minutes. Whatever goes wrong at the callback leaves the account FAILED
 with a reason the person can read and no provider data or tokens; nothing raises to the web
 layer. Linked data changing (link, sync, unlink) re-scores the person.
+
+Collecting an account's data needs the person's consent to collect from that provider
+(`domain.collection_consents`): `start` records it when the person gives it, refuses without
+it, and the callback completes nothing once it is withdrawn.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from connectors.provider import (
 from connectors.provider import ProviderConfig as ProviderConfig  # named for the outer layers
 from connectors.registry import ProviderRegistry, UnknownProvider
 from domain.clock import Clock, utc_now
+from domain.collection_consents import (
+    CollectionWithdrawn,
+    active_collection_consent,
+    collection_notice,
+    record_collection_consent,
+    withdraw_collection_consent,
+)
 from domain.encryption import DecryptionError, SecretBox
 from domain.errors import DomainError
 from domain.models import AccountKind, LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
@@ -57,6 +68,14 @@ class LinkStarted:
     account: LinkedAccount
     authorization_url: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CollectionStopped:
+    """A consent to collect was withdrawn: what it covered is deleted, the person re-scored."""
+
+    withdrawn: CollectionWithdrawn
+    report: ScoreReport | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,8 @@ def _clear(account: LinkedAccount) -> None:
     account.linked_at = None
     account.last_synced_at = None
     account.tokens_encrypted = None
+    # New data from a new link: an earlier upheld dispute's exclusion no longer applies.
+    account.scoring_excluded_by = None
 
 
 _ACCOUNT_FIELDS = [
@@ -105,6 +126,7 @@ _ACCOUNT_FIELDS = [
     "linked_at",
     "last_synced_at",
     "tokens_encrypted",
+    "scoring_excluded_by",
 ]
 
 
@@ -134,10 +156,25 @@ class AccountLinking:
                 "UNKNOWN_PROVIDER", f"There is no provider called {name!r}."
             ) from None
 
-    async def start(self, principal: Principal, provider_name: str) -> LinkStarted:
+    async def start(
+        self, principal: Principal, provider_name: str, consent_to_collect: bool = False
+    ) -> LinkStarted:
+        """Start a link; `consent_to_collect` is the person agreeing to the provider's
+        collection notice, needed unless an earlier consent for the provider still stands."""
         person = await signed_in_person(principal)
         provider = self._provider(provider_name)
         kind = _kind(provider.config.kind)
+        notice = collection_notice(
+            provider_name, provider.config.display_name, provider.config.kind
+        )
+        if not consent_to_collect and not await active_collection_consent(person.id, provider_name):
+            raise LinkRefused(
+                "COLLECTION_CONSENT_REQUIRED",
+                f"Before linking {notice.provider_name}, agree to ScoreLink collecting its data "
+                f"to score you (kept up to {notice.retention_days} days after the last sync; "
+                "see linkProviders { collectionNotice }), then start again with "
+                "consentToCollect: true.",
+            )
         linked = await LinkedAccount.filter(
             person_id=person.id, kind=kind, status=LinkStatus.LINKED
         ).first()
@@ -153,6 +190,7 @@ class AccountLinking:
         state, verifier = f"{attempt_id.hex}.{new_state()}", new_code_verifier()
         expires_at = now + LINK_ATTEMPT_LIFETIME
         async with writing():
+            await record_collection_consent(person.id, notice, now)
             account, _ = await LinkedAccount.get_or_create(
                 person_id=person.id, provider=provider_name, defaults={"kind": kind}
             )
@@ -220,6 +258,10 @@ class AccountLinking:
             return await self._fail(account, "The answer came back from a different provider.")
         if attempt.expires_at <= now:
             return await self._fail(account, "The link request expired; start linking again.")
+        if await active_collection_consent(account.person_id, account.provider) is None:
+            return await self._fail(
+                account, "There is no consent to collect this account's data; start again."
+            )
         provider = self._provider(provider_name)
         name = provider.config.display_name
         if error:
@@ -361,6 +403,16 @@ class AccountLinking:
         await account.delete()
         report = await self._rescore_quietly(account.person_id) if was_linked else None
         return Unlinked(account.id, report)
+
+    async def withdraw_collection(self, principal: Principal, consent_id: str) -> CollectionStopped:
+        """Withdraw a consent to collect: the provider's account goes, the person is re-scored."""
+        withdrawn = await withdraw_collection_consent(principal, consent_id, self._clock)
+        report = (
+            await self._rescore_quietly(withdrawn.consent.person_id)
+            if withdrawn.was_linked
+            else None
+        )
+        return CollectionStopped(withdrawn, report)
 
     async def request_score(self, principal: Principal) -> ScoreReport:
         person = await signed_in_person(principal)

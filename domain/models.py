@@ -106,6 +106,8 @@ class LinkedAccount(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     # The provider's access and refresh tokens as JSON, encrypted (SecretBox "provider-tokens").
     tokens_encrypted: str | None = fields.TextField(null=True)
+    # The upheld dispute that took this account's data out of scoring; a new link clears it.
+    scoring_excluded_by = fields.UUIDField(null=True)
 
     class Meta:
         table = "linked_account"
@@ -151,6 +153,8 @@ class ScoreReport(Model):
     computed_at = fields.DatetimeField()
     # Exactly one report per person is current; the rest are its score history.
     is_current = fields.BooleanField(default=True)
+    # True while the person has an open dispute (domain.disputes); partners see the flag.
+    disputed = fields.BooleanField(default=False)
 
     class Meta:
         table = "score_report"

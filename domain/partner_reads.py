@@ -313,7 +313,10 @@ async def _load(
             persons[person.id] = person
     if SubjectData.ACCOUNTS in granted:
         for account in (
-            await LinkedAccount.filter(person_id__in=person_ids, status=LinkStatus.LINKED)
+            # Data an upheld dispute excluded is no longer shown as the person's either.
+            await LinkedAccount.filter(
+                person_id__in=person_ids, status=LinkStatus.LINKED, scoring_excluded_by=None
+            )
             .order_by("kind")
             .using_db(connection)
         ):

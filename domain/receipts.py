@@ -6,11 +6,12 @@ Specification v1.1 as far as it fits, plus a `consent` claim with ScoreLink's ow
 person appears only as the partner's pairwise subject id, never by phone or internal id.
 
 Every grant, approval, renewal and revocation is an access-log entry; a grant's receipt
-describes its latest such entry and carries that entry's hash, so an auditor can tie the
-receipt to the tamper-evident log. The receipt id is derived from the entry, so the same event
-always yields the same receipt id. Receipts are signed when fetched, with the key in service
-then, so one fetched today verifies against today's JWKS even after an earlier rotation.
-"""
+describes its latest such entry and carries that entry's hash, so an auditor can tie the receipt
+to the tamper-evident log. The receipt id is derived from the entry, so the same event always
+yields the same receipt id. A consent to collect (`domain.collection_consents`) has a receipt of
+the same structure, with ScoreLink as the only controller and no third party. Receipts are
+signed when fetched, with the key in service then, so one fetched today verifies against today's
+JWKS even after an earlier rotation."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from consent.models import AccessLogEntry, ConsentGrant, PartnerSubject
 from domain.clock import utc_now
 from domain.errors import DomainError
 from domain.models import Partner
+from domain.rights_models import CollectionConsent
 from domain.signing_keys import ALGORITHM
 from domain.tokens import TokenService
 
@@ -176,6 +178,73 @@ async def consent_receipts(
             header, orjson.dumps(claims), signing.key, algorithms=[ALGORITHM]
         )
     return receipts
+
+
+def collection_receipt_claims(issuer: str, consent: CollectionConsent) -> dict[str, Any]:
+    """The receipt's claims for a consent to collect as of its latest change (given or
+    withdrawn). No partner is involved: the controller collects for its own scoring, so the
+    person is named by their own id, which only they see, and nothing is disclosed."""
+    withdrawn = consent.withdrawn_at
+    event, event_at = ("WITHDRAWN", withdrawn) if withdrawn else ("GIVEN", consent.given_at)
+    receipt_id = str(uuid.uuid5(_RECEIPT_IDS, f"collection-consent:{consent.id}:{event}"))
+    return {
+        "iss": issuer,
+        "jti": receipt_id,
+        "iat": _seconds(event_at),
+        "sub": str(consent.person_id),
+        "version": KANTARA_VERSION,
+        "jurisdiction": JURISDICTION,
+        "consentTimestamp": _seconds(consent.given_at),
+        "collectionMethod": (
+            "Withdrawn by the person (withdrawCollectionConsent)"
+            if withdrawn
+            else "Given by the person when linking an account (startAccountLink)"
+        ),
+        "consentReceiptID": receipt_id,
+        "language": "en",
+        "piiPrincipalId": str(consent.person_id),
+        "piiControllers": [{"piiController": CONTROLLER, "onBehalf": False, "url": issuer}],
+        "policyUrl": issuer,
+        "services": [
+            {
+                "service": f"Collecting data from {consent.provider} to score the person",
+                "purposes": [
+                    {
+                        "purpose": consent.purpose,
+                        "purposeCategory": ["CREDIT_SCORING"],
+                        "consentType": "EXPLICIT",
+                        "piiCategory": list(consent.data_kinds),
+                        "primaryPurpose": True,
+                        "termination": (
+                            "Until withdrawn; records are kept at most "
+                            f"{consent.retention_days} days after the last sync"
+                        ),
+                        "thirdPartyDisclosure": False,
+                    }
+                ],
+            }
+        ],
+        "sensitive": True,
+        "spiCat": ["FINANCIAL"],
+        "consent": {
+            "kind": "COLLECT",
+            "collectionConsentId": str(consent.id),
+            "event": event,
+            "eventAt": event_at.astimezone(UTC).isoformat(),
+            "status": "REVOKED" if withdrawn else "ACTIVE",
+            "provider": consent.provider,
+            "noticeVersion": consent.notice_version,
+            "retentionDays": consent.retention_days,
+        },
+    }
+
+
+async def collection_receipt(tokens: TokenService, consent: CollectionConsent) -> str:
+    """A signed receipt for a consent to collect the caller already may see (their own)."""
+    signing = await tokens.keyring.signing_key()
+    header = {"alg": ALGORITHM, "kid": signing.kid, "typ": RECEIPT_TYPE}
+    claims = collection_receipt_claims(tokens.issuer, consent)
+    return jws.serialize_compact(header, orjson.dumps(claims), signing.key, algorithms=[ALGORITHM])
 
 
 def verify_receipt(receipt: str, jwks: Mapping[str, Any]) -> dict[str, Any]:

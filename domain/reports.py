@@ -22,6 +22,7 @@ from domain.models import (
     ReportStatus,
     ScoreReport,
 )
+from domain.rights_models import Dispute, DisputeStatus
 from domain.scoring_model import ScoringModel
 from scoring_engine.features import features_of
 from scoring_engine.improvements import Improvement as Improvement
@@ -35,11 +36,17 @@ from storage.transactions import writing
 
 def applicant_data(accounts: Iterable[LinkedAccount], as_of: date) -> ApplicantData:
     """The scoring input: one record per kind from the LINKED accounts, the most recently
-    synced winning if a person somehow holds two of a kind."""
+    synced winning if a person somehow holds two of a kind. Data an upheld dispute excluded
+    (domain.disputes) is left out."""
     social: SocialRecord | None = None
     ecommerce: EcommerceRecord | None = None
+    usable = (
+        a
+        for a in accounts
+        if a.status is LinkStatus.LINKED and a.normalised_record and not a.scoring_excluded_by
+    )
     ordered = sorted(
-        (a for a in accounts if a.status is LinkStatus.LINKED and a.normalised_record),
+        usable,
         key=lambda a: a.last_synced_at or a.created_at,
         reverse=True,
     )
@@ -81,6 +88,9 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
             input_hash=result.input_hash,
             computed_at=result.computed_at,
             is_current=True,
+            disputed=await Dispute.filter(person_id=person_id, status=DisputeStatus.OPEN)
+            .using_db(connection)
+            .exists(),
         )
         await change_events.report_updated(person_id, report.id, now, connection)
         return report

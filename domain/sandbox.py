@@ -42,6 +42,7 @@ from domain.models import (
     ScoreReport,
 )
 from domain.partners import register_partner
+from domain.rights_models import CollectionConsent, Dispute
 from domain.sandbox_accounts import seed_persona_accounts
 from domain.sandbox_consents import seed_demo_consents
 from domain.sandbox_personas import TEST_PERSONAS, TestPersona
@@ -130,6 +131,8 @@ SANDBOX_TABLES = (
     Assessment,
     RiskAppetite,
     DataExport,
+    CollectionConsent,
+    Dispute,
     # The log starts over with the sandbox, so its signed checkpoints do too.
     LogCheckpoint,
     AccessLogEntry,

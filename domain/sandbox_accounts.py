@@ -22,6 +22,7 @@ from connectors.sandbox.tokens import (
     TokenClaims,
 )
 from domain.clock import Clock, utc_now
+from domain.collection_consents import collection_notice, record_collection_consent
 from domain.encryption import SecretBox
 from domain.models import AccountKind, LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.reports import rescore
@@ -74,6 +75,11 @@ async def seed_persona_accounts(
         for client in SANDBOX_CLIENTS:
             if client.kind.value not in persona_sources(persona.profile, now.date()):
                 continue
+            # A persona's seeded link stands for one made through the link flow, which records
+            # the consent to collect first (kept when the link already exists, for databases
+            # seeded before consents to collect were recorded).
+            notice = collection_notice(client.client_id, client.display_name, client.kind)
+            await record_collection_consent(person.id, notice, now)
             if await LinkedAccount.exists(
                 person_id=person.id, provider=client.client_id, status=LinkStatus.LINKED
             ):

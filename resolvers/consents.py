@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from domain import consents
+from domain import consents, receipts
 from domain.consent_terms import (
     Access,
     AccessLogEntry,
@@ -22,6 +22,7 @@ from domain.consent_terms import (
 )
 from domain.errors import DomainError
 from domain.models import Partner
+from domain.rights_models import CollectionConsent
 from resolvers.context import Info
 
 Refusal = ConsentError | DomainError
@@ -137,3 +138,8 @@ async def receipt(info: Info, grant_id: uuid.UUID) -> str | None:
         grant_id
     )
     return signed
+
+
+async def collection_receipt(info: Info, consent: CollectionConsent) -> str:
+    """The signed receipt of a consent to collect the parent field already showed its owner."""
+    return await receipts.collection_receipt(info.context.services.tokens, consent)

@@ -6,10 +6,23 @@ from __future__ import annotations
 import uuid
 
 from domain import linking, reports
+from domain.collection_consents import (
+    CollectionNotice,
+    collection_consents_of,
+    collection_notice,
+)
 from domain.errors import DomainError
-from domain.linking import AccountLinking, LinkStarted, ProviderConfig, Synced, Unlinked
+from domain.linking import (
+    AccountLinking,
+    CollectionStopped,
+    LinkStarted,
+    ProviderConfig,
+    Synced,
+    Unlinked,
+)
 from domain.models import LinkedAccount, ScoreReport
 from domain.reports import Improvement
+from domain.rights_models import CollectionConsent
 from resolvers.context import Info
 
 
@@ -17,9 +30,11 @@ def _linking(info: Info) -> AccountLinking:
     return AccountLinking.from_services(info.context.services)
 
 
-async def start_account_link(info: Info, provider: str) -> LinkStarted | DomainError:
+async def start_account_link(
+    info: Info, provider: str, consent_to_collect: bool
+) -> LinkStarted | DomainError:
     try:
-        return await _linking(info).start(info.context.principal, provider)
+        return await _linking(info).start(info.context.principal, provider, consent_to_collect)
     except DomainError as refusal:
         return refusal
 
@@ -36,6 +51,27 @@ async def unlink_account(info: Info, account_id: str) -> Unlinked | DomainError:
         return await _linking(info).unlink(info.context.principal, account_id)
     except DomainError as refusal:
         return refusal
+
+
+async def withdraw_collection_consent(
+    info: Info, consent_id: str
+) -> CollectionStopped | DomainError:
+    try:
+        return await _linking(info).withdraw_collection(info.context.principal, consent_id)
+    except DomainError as refusal:
+        return refusal
+
+
+async def collection_consents(person_id: uuid.UUID) -> list[CollectionConsent]:
+    """The consents to collect of a person `me` already resolved (so already authorised)."""
+    return await collection_consents_of(person_id)
+
+
+def collection_notices(info: Info) -> dict[str, CollectionNotice]:
+    return {
+        config.name: collection_notice(config.name, config.display_name, config.kind)
+        for config in info.context.services.providers.configs
+    }
 
 
 async def request_score(info: Info) -> ScoreReport | DomainError:

@@ -16,11 +16,13 @@ import strawberry
 from domain.consent_terms import ConsentError, ConsentGrant, ConsentRequest
 from domain.consents import consent_request_status, grant_status
 from domain.errors import DomainError
-from resolvers import consents
+from domain.rights_models import CollectionConsent
+from resolvers import consents, linking
 from resolvers.context import Info
 from schema.access_log import AccessLogEntry, AccessLogPartner, partner_card
 from schema.consent_enums import (
     Access,
+    ConsentKind,
     ConsentRequestStatus,
     ConsentStatus,
     PartnerType,
@@ -28,6 +30,7 @@ from schema.consent_enums import (
     Scope,
 )
 from schema.partner_viewer import PartnerConsentRequest, PartnerViewer, resolve_partner
+from schema.report import ScoreReport
 
 
 @strawberry.enum(description="Why a consent operation was refused.")
@@ -102,19 +105,64 @@ class ConsentRefused:
         return cls(message=str(refusal), code=ConsentErrorCode[refusal.code.upper()])
 
 
-@strawberry.type(description="A consent as the person who gave it sees it.")
+@strawberry.type(description="What a consent to collect covers, as the notice stated it.")
+class CollectionTerms:
+    provider: str = strawberry.field(description="The provider whose data may be collected.")
+    stated_purpose: str = strawberry.field(description="What the data is collected for.")
+    data_kinds: list[str] = strawberry.field(description="The kinds of data collected.")
+    retention_days: int = strawberry.field(
+        description="Records are kept at most this many days after the account's last sync."
+    )
+    notice_version: str = strawberry.field(description="The version of the notice agreed to.")
+    withdrawn_at: datetime | None = strawberry.field(
+        description="When the person withdrew it; null while it stands."
+    )
+
+    @classmethod
+    def of(cls, consent: CollectionConsent) -> CollectionTerms:
+        return cls(
+            provider=consent.provider,
+            stated_purpose=consent.purpose,
+            data_kinds=list(consent.data_kinds),
+            retention_days=consent.retention_days,
+            notice_version=consent.notice_version,
+            withdrawn_at=consent.withdrawn_at,
+        )
+
+
+@strawberry.type(
+    description="A consent as the person who gave it sees it: to share with a partner (SHARE) "
+    "or for ScoreLink to collect a linked account's data (COLLECT)."
+)
 class Consent:
     id: strawberry.ID = strawberry.field(description="The consent's id.")
-    partner_id: strawberry.Private[uuid.UUID]
-    scopes: list[Scope] = strawberry.field(description="The scopes it opens.")
-    purpose: Purpose = strawberry.field(description="The purpose it was given for.")
-    access: Access = strawberry.field(description="ONGOING or ONE_TIME.")
-    status: ConsentStatus = strawberry.field(description="Where it stands now.")
+    partner_id: strawberry.Private[uuid.UUID | None]
+    collection_consent: strawberry.Private[CollectionConsent | None]
+    kind: ConsentKind = strawberry.field(description="COLLECT or SHARE.")
+    scopes: list[Scope] = strawberry.field(
+        description="The scopes it opens to a partner; empty for COLLECT."
+    )
+    purpose: Purpose | None = strawberry.field(
+        description="The purpose it was given for; null for COLLECT (see collection.purpose)."
+    )
+    access: Access = strawberry.field(
+        description="ONGOING or ONE_TIME; a consent to collect is ONGOING."
+    )
+    status: ConsentStatus = strawberry.field(
+        description="Where it stands now; a consent to collect is ACTIVE or REVOKED."
+    )
     granted_at: datetime = strawberry.field(description="When it was given.")
-    expires_at: datetime = strawberry.field(description="When it ends unless renewed.")
+    expires_at: datetime | None = strawberry.field(
+        description="When it ends unless renewed; null for COLLECT, which lasts until withdrawn."
+    )
+    collection: CollectionTerms | None = strawberry.field(
+        description="For COLLECT: the provider, purpose, data kinds and retention agreed to."
+    )
 
-    @strawberry.field(description="The partner that may read under it.")
+    @strawberry.field(description="The partner that may read under it; null for COLLECT.")
     async def partner(self, info: Info) -> AccessLogPartner | None:
+        if self.partner_id is None:
+            return None
         return partner_card(await consents.partner(info, self.partner_id))
 
     @strawberry.field(
@@ -124,13 +172,34 @@ class Consent:
         "Verify it with the keys at /.well-known/jwks.json."
     )
     async def receipt(self, info: Info) -> str | None:
+        if self.collection_consent is not None:
+            return await consents.collection_receipt(info, self.collection_consent)
         return await consents.receipt(info, uuid.UUID(str(self.id)))
+
+    @classmethod
+    def of_collection(cls, consent: CollectionConsent) -> Consent:
+        return cls(
+            id=strawberry.ID(str(consent.id)),
+            partner_id=None,
+            collection_consent=consent,
+            kind=ConsentKind.COLLECT,
+            scopes=[],
+            purpose=None,
+            access=Access.ONGOING,
+            status=ConsentStatus.REVOKED if consent.withdrawn_at else ConsentStatus.ACTIVE,
+            granted_at=consent.given_at,
+            expires_at=None,
+            collection=CollectionTerms.of(consent),
+        )
 
     @classmethod
     def of(cls, grant: ConsentGrant) -> Consent:
         return cls(
             id=strawberry.ID(str(grant.id)),
             partner_id=grant.partner_id,
+            collection_consent=None,
+            kind=ConsentKind.SHARE,
+            collection=None,
             scopes=[Scope(s) for s in grant.scopes],
             purpose=Purpose(grant.purpose.value),
             access=Access(grant.access.value),
@@ -200,6 +269,28 @@ class ConsentRevoked:
     consent: Consent = strawberry.field(description="The revoked consent.")
 
 
+@strawberry.type(
+    description="The consent to collect is withdrawn: the provider's linked account, its data "
+    "and its tokens are deleted, and the person is re-scored without them."
+)
+class CollectionConsentWithdrawn:
+    consent: Consent = strawberry.field(description="The withdrawn consent, now REVOKED.")
+    unlinked_account_id: strawberry.ID | None = strawberry.field(
+        description="The id the deleted linked account had; null if none was linked."
+    )
+    report: ScoreReport | None = strawberry.field(
+        description="The new current report (INSUFFICIENT_DATA when nothing is left); null if "
+        "no linked data was deleted or scoring is unavailable."
+    )
+
+
+WithdrawCollectionConsentPayload = Annotated[
+    CollectionConsentWithdrawn | ConsentRefused,
+    strawberry.union(
+        "WithdrawCollectionConsentPayload",
+        description="The outcome of withdrawCollectionConsent, or why it was refused.",
+    ),
+]
 RequestConsentPayload = Annotated[
     ConsentRequested | ConsentRefused,
     strawberry.union(
@@ -384,6 +475,37 @@ class ConsentMutation:
         if isinstance(outcome, ConsentGrant):
             return ConsentRevoked(consent=Consent.of(outcome))
         return ConsentRefused.of(outcome)
+
+    @strawberry.mutation(
+        description="The person withdraws a consent to collect (kind COLLECT): the provider's "
+        "linked account, its normalised data and its tokens are deleted and the person is "
+        "re-scored. Linking that provider again asks for consent again."
+    )
+    async def withdraw_collection_consent(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The consent's id.")],
+    ) -> WithdrawCollectionConsentPayload:
+        outcome = await linking.withdraw_collection_consent(info, str(id))
+        if isinstance(outcome, DomainError):
+            return ConsentRefused.of(outcome)
+        withdrawn = outcome.withdrawn
+        account_id = withdrawn.unlinked_account_id
+        return CollectionConsentWithdrawn(
+            consent=Consent.of_collection(withdrawn.consent),
+            unlinked_account_id=strawberry.ID(str(account_id)) if account_id else None,
+            report=ScoreReport.of(outcome.report) if outcome.report is not None else None,
+        )
+
+
+async def my_consents(info: Info, person_id: uuid.UUID, kinds: list[ConsentKind]) -> list[Consent]:
+    """The person's consents of these kinds, newest first."""
+    found: list[Consent] = []
+    if ConsentKind.SHARE in kinds:
+        found += [Consent.of(grant) for grant in await consents.my_consents(info)]
+    if ConsentKind.COLLECT in kinds:
+        found += [Consent.of_collection(c) for c in await linking.collection_consents(person_id)]
+    return sorted(found, key=lambda consent: consent.granted_at, reverse=True)
 
 
 async def my_access_log(info: Info, first: int, before: int | None) -> list[AccessLogEntry]:

@@ -117,3 +117,15 @@ class ConsentRequestStatus(enum.Enum):
     APPROVED = strawberry.enum_value("APPROVED", description="The person granted consent.")
     DENIED = strawberry.enum_value("DENIED", description="The person declined.")
     EXPIRED = strawberry.enum_value("EXPIRED", description="Not answered within 7 days.")
+
+
+@strawberry.enum(description="What a consent allows.")
+class ConsentKind(enum.Enum):
+    COLLECT = strawberry.enum_value(
+        "COLLECT",
+        description="ScoreLink may collect a linked account's data to score the person; given "
+        "when linking, separate from any consent to share.",
+    )
+    SHARE = strawberry.enum_value(
+        "SHARE", description="A partner may read the scopes it names from the person's report."
+    )

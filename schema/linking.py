@@ -12,6 +12,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.collection_consents import CollectionNotice as DomainCollectionNotice
 from domain.errors import DomainError
 from domain.link_summaries import account_summary
 from domain.linking import LinkStarted, Synced
@@ -49,6 +50,11 @@ class LinkErrorCode(enum.Enum):
     )
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND", description="The person has no linked account with that id."
+    )
+    COLLECTION_CONSENT_REQUIRED = strawberry.enum_value(
+        "COLLECTION_CONSENT_REQUIRED",
+        description="No consent to collect this provider's data: show the person "
+        "linkProviders.collectionNotice and start again with consentToCollect: true.",
     )
     NOT_LINKED = strawberry.enum_value(
         "NOT_LINKED", description="The account is pending or failed; link it again."
@@ -111,11 +117,37 @@ class ScoreRefused:
         )
 
 
+@strawberry.type(
+    description="What the person is told before agreeing to ScoreLink collecting a provider's "
+    "data (a consent to collect, separate from any consent to share)."
+)
+class CollectionNotice:
+    stated_purpose: str = strawberry.field(description="What the data is collected for.")
+    data_kinds: list[str] = strawberry.field(description="The kinds of data collected.")
+    retention_days: int = strawberry.field(
+        description="Records are kept at most this many days after the account's last sync."
+    )
+    version: str = strawberry.field(description="The notice's version, recorded with a consent.")
+
+    @classmethod
+    def of(cls, notice: DomainCollectionNotice) -> CollectionNotice:
+        return cls(
+            stated_purpose=notice.purpose,
+            data_kinds=list(notice.data_kinds),
+            retention_days=notice.retention_days,
+            version=notice.version,
+        )
+
+
 @strawberry.type(description="An account-linking provider the person can link.")
 class LinkProvider:
     name: str = strawberry.field(description="The name startAccountLink takes.")
     kind: AccountKind = strawberry.field(description="The kind of account it holds.")
     display_name: str = strawberry.field(description="The name to show people.")
+    collection_notice: CollectionNotice = strawberry.field(
+        description="Show this before linking: startAccountLink(consentToCollect: true) records "
+        "the person's agreement to it."
+    )
 
 
 @strawberry.type(description="A social-media or e-commerce account the person linked.")
@@ -225,11 +257,13 @@ AccountIdArgument = Annotated[
 class LinkQuery:
     @strawberry.field(description="Providers a person can link, one or more per account kind.")
     def link_providers(self, info: Info) -> list[LinkProvider]:
+        notices = linking.collection_notices(info)
         return [
             LinkProvider(
                 name=config.name,
                 kind=AccountKind(config.kind.value.upper()),
                 display_name=config.display_name,
+                collection_notice=CollectionNotice.of(notices[config.name]),
             )
             for config in linking.link_providers(info)
         ]
@@ -240,7 +274,8 @@ class LinkMutation:
     @strawberry.mutation(
         description="Start linking an account: returns the provider's authorisation URL "
         "(authorization code with PKCE). The provider sends the person back to ScoreLink, "
-        "which fetches the data and re-scores."
+        "which fetches the data and re-scores. Needs the person's consent to collect the "
+        "provider's data: consentToCollect: true records it (once; it stands until withdrawn)."
     )
     async def start_account_link(
         self,
@@ -248,8 +283,16 @@ class LinkMutation:
         provider: Annotated[
             str, strawberry.argument(description="The provider's name, from linkProviders.")
         ],
+        consent_to_collect: Annotated[
+            bool,
+            strawberry.argument(
+                description="The person agrees to the provider's collectionNotice. Without it, "
+                "and without an earlier consent to collect that still stands, the link is "
+                "refused with COLLECTION_CONSENT_REQUIRED."
+            ),
+        ] = False,
     ) -> StartAccountLinkPayload:
-        outcome = await linking.start_account_link(info, provider)
+        outcome = await linking.start_account_link(info, provider, consent_to_collect)
         if isinstance(outcome, LinkStarted):
             return AccountLinkStarted(
                 authorization_url=outcome.authorization_url,

@@ -15,7 +15,9 @@ from resolvers.context import Info
 from resolvers.errors import field_error
 from schema.access_log import AccessLogEntry
 from schema.assessments import MyAssessment, my_assessments
-from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log
+from schema.consent_api import Consent, ConsentRequestForPerson, my_access_log, my_consents
+from schema.consent_enums import ConsentKind
+from schema.disputes import Dispute, my_disputes
 from schema.linking import LinkedAccount
 from schema.report import ScoreReport
 
@@ -30,9 +32,22 @@ class Person:
     async def consent_requests(self, info: Info) -> list[ConsentRequestForPerson]:
         return [ConsentRequestForPerson.of(r) for r in await consents.my_requests(info)]
 
-    @strawberry.field(description="Consents this person gave, newest first.")
-    async def consents(self, info: Info) -> list[Consent]:
-        return [Consent.of(grant) for grant in await consents.my_consents(info)]
+    @strawberry.field(
+        description="Consents this person gave, newest first: to share with partners (SHARE) "
+        "and, when asked for, to collect linked accounts' data (COLLECT)."
+    )
+    async def consents(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[ConsentKind],
+            strawberry.argument(
+                description="The kinds to list; the default, SHARE only, is what this field "
+                "listed before consents had kinds. Pass [COLLECT, SHARE] for both."
+            ),
+        ] = (ConsentKind.SHARE,),  # type: ignore[assignment]
+    ) -> list[Consent]:
+        return await my_consents(info, uuid.UUID(str(self.id)), list(kinds))
 
     @strawberry.field(
         description="Every read of this person's data and every consent change, newest first."
@@ -66,6 +81,13 @@ class Person:
     )
     async def assessments(self, info: Info) -> list[MyAssessment]:
         return await my_assessments(info)
+
+    @strawberry.field(
+        description="Data points this person disputed, newest first, with the outcome and the "
+        "date a resolution is due."
+    )
+    async def disputes(self, info: Info) -> list[Dispute]:
+        return await my_disputes(uuid.UUID(str(self.id)))
 
     @classmethod
     def from_model(cls, person: PersonModel) -> Person:

@@ -9,6 +9,7 @@ from strawberry.types.base import get_object_definition
 from schema.assessments import AssessmentMutation
 from schema.consent_api import ConsentMutation, ConsentQuery
 from schema.data_rights import DataRightsMutation
+from schema.disputes import DisputeMutation
 from schema.error_model import ScoreLinkSchema
 from schema.limits import SchemaLimits, schema_extensions
 from schema.linking import LinkMutation, LinkQuery
@@ -51,6 +52,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
                 ConsentMutation,
                 LinkMutation,
                 DataRightsMutation,
+                DisputeMutation,
                 AssessmentMutation,
                 OriginMutation,
                 WebhookMutation,

@@ -14,6 +14,7 @@ from domain.staff_models import StaffMember
 from resolvers import staff as resolvers
 from resolvers.context import Info
 from resolvers.errors import field_error
+from schema.disputes import Dispute, open_disputes
 from schema.login_types import (
     CodeExpired,
     CountryNotAllowed,
@@ -49,6 +50,15 @@ class StaffViewer:
     id: strawberry.ID = strawberry.field(description="The staff member's id.")
     name: str = strawberry.field(description="The name the operator registered.")
     role: StaffRole = strawberry.field(description="What this staff member may do.")
+
+    @strawberry.field(
+        description="Open disputes of data points, the one due soonest first (issue 15)."
+    )
+    async def disputes(
+        self,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 50,
+    ) -> list[Dispute]:
+        return await open_disputes(first)
 
     @classmethod
     def of(cls, member: StaffMember) -> StaffViewer:

@@ -134,6 +134,18 @@ class Subject:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.view.subject_id)
 
+    # Public: no scope of its own, like the id. It is read off the report this read returned,
+    # so a partner sees it only with a part of the report its consent covers, and never any
+    # dispute's text.
+    @strawberry.field(
+        description="True while the person disputes a data point behind the report: weigh it "
+        "accordingly. Null when this read returned no part of the report (ask it with grade, "
+        "score, defaultProbability or reasonCodes)."
+    )
+    def disputed(self) -> bool | None:
+        report = self.view.report
+        return report.disputed if report else None
+
     @scoped(Scope.GRADE, description="READY or INSUFFICIENT_DATA.")
     def report_status(self) -> str | None:
         report = self.view.report

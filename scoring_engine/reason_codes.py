@@ -146,6 +146,19 @@ _SOURCE_LINKED_BY = {
 }
 
 
+def source_of_code(code: str) -> str | None:
+    """The data source ("social", "ecommerce") whose linked data a reason code is about; None
+    for a code about a source not being linked (there is no data behind it) or an unknown code.
+    """
+    if code in _SOURCE_CODE.values():
+        return None
+    # Both maps go from a feature to a code: its own, and the one for its 0/0 missing value.
+    for name, feature_code in (*_FEATURE_CODE.items(), *_MISSING_CODE.items()):
+        if code == feature_code:
+            return SOURCE_OF_FEATURE[name]
+    return None
+
+
 def column_reason(column: str, missing: bool) -> ReasonCode:
     """Reason for a characteristic of a model trained on a table: not in the catalogue, so
     the code is derived from the column name and stays stable for that model."""

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "domain.assessment_models",
     "domain.event_models",
     "domain.staff_models",
+    "domain.rights_models",
 ]
 MIGRATIONS_MODULE = "migrations"
 # How long /readyz and a request wait for the database before saying it is unavailable.

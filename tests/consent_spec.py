@@ -159,6 +159,9 @@ PUBLIC_FIELDS: frozenset[str] = frozenset(
         "PartnerGrant.expiresAt",
         "PartnerGrant.receipt",
         "Subject.id",
+        # Issue 15: a flag on the report the read returned, never the dispute's text; a partner
+        # sees it only next to report fields its consent covers (null otherwise).
+        "Subject.disputed",
         "SubjectConnection.edges",
         "SubjectConnection.pageInfo",
         "SubjectEdge.cursor",

@@ -41,7 +41,7 @@ FAKE_PROVIDER_ENV = {
 
 START_LINK = """
 mutation Start($provider: String!) {
-  startAccountLink(provider: $provider) {
+  startAccountLink(provider: $provider, consentToCollect: true) {
     __typename
     ... on AccountLinkStarted { authorizationUrl expiresAt linkedAccount { id status } }
     ... on LinkRefused { code message }

@@ -1,7 +1,8 @@
-"""Property: after any sequence of links, grants, consent requests and reads, erasing a person
-leaves no row anywhere holding their phone, their id, their records or their tokens (the access
-log alone keeps their id, resolving to nobody); every partner gets NOT_FOUND for every id it
-knew them by; another person is untouched; and the access log's chain still verifies.
+"""Property: after any sequence of links (each with its consent to collect), grants, consent
+requests, reads and disputes, erasing a person leaves no row anywhere holding their phone, their
+id, their records, their tokens or their dispute texts (the access log alone keeps their id,
+resolving to nobody); every partner gets NOT_FOUND for every id it knew them by; another person
+is untouched; and the access log's chain still verifies.
 
 Examples per database: SCORELINK_ERASURE_EXAMPLES (25 by default).
 """
@@ -12,6 +13,7 @@ import asyncio
 import itertools
 import os
 import secrets
+import uuid
 from datetime import date
 
 import orjson
@@ -20,16 +22,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise.context import TortoiseContext
 
+from connectors.provider import SourceKind
 from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.lifecycle import Terms, grant_consent, request_consent
 from consent.models import AccessLogEntry, PartnerSubject
 from consent_support import sealed_log_verifies
 from domain.clock import utc_now
+from domain.collection_consents import collection_notice, record_collection_consent
+from domain.disputes import dispute_data_point
 from domain.erasure import erase_person
 from domain.models import AccountKind, LinkedAccount, LinkStatus, Person
 from domain.partner_reads import SubjectNotFound, read_subject
 from domain.partners import register_partner
-from domain.principal import PartnerPrincipal
+from domain.principal import PartnerPrincipal, PersonPrincipal
+from domain.rights_models import CollectionConsent, Dispute, DisputeKind
 from scoring_engine.synthetic import persona_sources
 from server.database import tortoise_config
 
@@ -46,6 +52,7 @@ operations = st.lists(
         st.tuples(st.just("grant"), people, partners, st.sets(st.sampled_from(SCOPES), min_size=1)),
         st.tuples(st.just("request"), people, partners),
         st.tuples(st.just("read"), people, partners),
+        st.tuples(st.just("dispute"), people),
     ),
     max_size=12,
 )
@@ -97,6 +104,8 @@ async def _one_example(orm: TortoiseContext, steps: list[tuple[object, ...]]) ->
                         "linked_at": now,
                     },
                 )
+                notice = collection_notice(f"sandbox-{kind}", kind, SourceKind(kind))
+                await record_collection_consent(persons[who].id, notice, now)
                 secrets_of[who] += [marker, str(record["account_id"])]
             case ("grant", int(who), int(p), set() as scopes):
                 await grant_consent(
@@ -123,6 +132,15 @@ async def _one_example(orm: TortoiseContext, steps: list[tuple[object, ...]]) ->
                 )
                 if subject is not None:
                     await read_subject(readers[p], subject.subject_id, frozenset(SCOPES), None)
+            case ("dispute", int(who)):
+                account = await LinkedAccount.filter(person_id=persons[who].id).first()
+                if account is not None and not await Dispute.exists(reference=str(account.id)):
+                    text = f"not mine: disp_{secrets.token_hex(8)}"
+                    principal = PersonPrincipal(persons[who].id, uuid.uuid4())
+                    await dispute_data_point(
+                        principal, DisputeKind.LINKED_RECORD, str(account.id), text
+                    )
+                    secrets_of[who].append(text.removeprefix("not mine: "))
     known_ids = {
         (row.partner_id, row.subject_id)
         for row in await PartnerSubject.filter(person_id=persons[0].id)
@@ -157,6 +175,12 @@ async def _one_example(orm: TortoiseContext, steps: list[tuple[object, ...]]) ->
             assert view.subject_id == bystander_ids[reader.partner_id]
     linked_by_bystander = {s[2] for s in steps if s[0] == "link" and s[1] == 1}
     assert await LinkedAccount.filter(person_id=persons[1].id).count() == len(linked_by_bystander)
+    collecting = await CollectionConsent.filter(person_id=persons[1].id).count()
+    assert collecting == len(linked_by_bystander)
+    disputed = [d.explanation for d in await Dispute.filter(person_id=persons[1].id)]
+    assert sorted(t.removeprefix("not mine: ") for t in disputed) == sorted(
+        m for m in secrets_of[1] if m.startswith("disp_")
+    )
     checked, findings = await sealed_log_verifies()
     assert findings == [], findings
     assert checked == await AccessLogEntry.all().count()

@@ -14,13 +14,26 @@ import pytest
 from test_consent_flow import SUBJECT, grant_via_request
 from test_erasure_api import person_with_file
 
+from connectors.provider import SourceKind
 from consent.catalog import PartnerType
 from consent.models import AccessLogEntry
 from consent_support import Actors, PersonActor
 from domain import data_export
 from domain.clock import utc_now
+from domain.collection_consents import collection_notice, record_collection_consent
 from domain.data_export import SCHEMA_PATH
 
+ASSESS = """
+mutation($subject: ID!) {
+  requestAssessment(input: {subjectId: $subject, amount: {value: "3000.00", currency: "CNY"},
+                            product: LOAN, termMonths: 12, reference: "loan-7"}) { __typename }
+}"""
+DISPUTE = """
+mutation($explanation: String!) {
+  disputeDataPoint(kind: DATA_SOURCE, reference: "ECOMMERCE", explanation: $explanation) {
+    __typename
+  }
+}"""
 REQUEST_EXPORT = """
 mutation { requestDataExport {
   __typename
@@ -47,6 +60,15 @@ async def test_the_export_holds_everything_and_downloads_once(actors: Actors) ->
     person = await person_with_file(actors)
     subject_id = await grant_via_request(bank, person, ["GRADE", "REASON_CODES"])
     await bank.graphql(SUBJECT, id=subject_id)
+    # Issue 15 asks for consents of both kinds, assessments and disputes too.
+    notice = collection_notice("sandbox-social", "Sandbox Social", SourceKind.SOCIAL)
+    await record_collection_consent(person.person.id, notice, utc_now())
+    lender = await actors.partner(PartnerType.P2P_LENDER, "Quick Lender")
+    lender_subject = await grant_via_request(lender, person, ["GRADE", "CREDIT_ASSESSMENT"])
+    asked = await lender.graphql(ASSESS, subject=lender_subject)
+    assert asked["data"]["requestAssessment"]["__typename"] == "AssessmentRequested", asked
+    disputed = await person.graphql(DISPUTE, explanation="These\norders are not mine.")
+    assert disputed["data"]["disputeDataPoint"]["__typename"] == "DataPointDisputed", disputed
     link = await export_link(person)
     assert link.startswith("http")
     assert "signature=" in link
@@ -61,13 +83,32 @@ async def test_the_export_holds_everything_and_downloads_once(actors: Actors) ->
     assert document["profile"]["displayName"] == "Zhang Min"
     assert {a["kind"] for a in document["linkedAccounts"]} == {"SOCIAL", "ECOMMERCE"}
     assert all(a["normalisedRecord"] for a in document["linkedAccounts"])
-    assert len(document["reports"]) == 2
-    assert document["reports"][-1]["reasonCodes"][0]["code"] == "R01"
-    [request] = document["consentRequests"]
-    assert request["status"] == "APPROVED"
-    [grant] = document["consentsToShare"]
-    assert grant["partner"]["name"] == "Harbour Bank"
-    assert grant["scopes"] == ["GRADE", "REASON_CODES"]
+    # The file's two reports, then the one the assessment computed from fresh data.
+    assert len(document["reports"]) == 3
+    assert document["reports"][1]["reasonCodes"][0]["code"] == "R01"
+    assert [r["status"] for r in document["consentRequests"]] == ["APPROVED", "APPROVED"]
+    grants = {g["partner"]["name"]: g for g in document["consentsToShare"]}
+    assert grants["Harbour Bank"]["scopes"] == ["GRADE", "REASON_CODES"]
+    assert sorted(grants["Quick Lender"]["scopes"]) == ["CREDIT_ASSESSMENT", "GRADE"]
+    [collect] = document["consentsToCollect"]
+    assert collect["provider"] == "sandbox-social"
+    assert collect["status"] == "ACTIVE"
+    assert collect["dataKinds"] == list(notice.data_kinds)
+    assert collect["retentionDays"] == 365
+    [assessment] = document["assessments"]
+    assert assessment["partner"]["name"] == "Quick Lender"
+    assert (assessment["reference"], assessment["amount"], assessment["currency"]) == (
+        "loan-7",
+        "3000.00",
+        "CNY",
+    )
+    assert assessment["timeline"], "the status timeline comes with it"
+    [dispute] = document["disputes"]
+    assert dispute["kind"] == "DATA_SOURCE"
+    assert dispute["reference"] == "ECOMMERCE"
+    assert dispute["explanation"] == "These\norders are not mine."
+    assert dispute["status"] == "OPEN"
+    assert document["reports"][-1]["disputed"] is True
     events = [e["event"] for e in document["accessLog"]]
     assert "READ" in events
     # The export is logged, and the document includes its own request and download.
@@ -90,6 +131,9 @@ async def test_a_person_with_nothing_linked_gets_a_valid_empty_export(actors: Ac
     assert document["linkedAccounts"] == []
     assert document["reports"] == []
     assert document["consentsToShare"] == []
+    assert document["consentsToCollect"] == []
+    assert document["assessments"] == []
+    assert document["disputes"] == []
     assert [e["event"] for e in document["accessLog"]] == [
         "DATA_EXPORT_REQUESTED",
         "DATA_EXPORTED",
@@ -137,7 +181,7 @@ async def test_only_a_signed_in_person_can_export(actors: Actors) -> None:
 def test_the_committed_schema_rejects_an_incomplete_or_padded_document() -> None:
     minimal = {
         "format": "scorelink-data-export",
-        "version": "1",
+        "version": "2",
         "generatedAt": "2026-01-01T00:00:00+00:00",
         "profile": {
             "id": "6f1d7f5e-2b1c-4a4e-9d1e-5c0e5c0e5c0e",
@@ -151,7 +195,11 @@ def test_the_committed_schema_rejects_an_incomplete_or_padded_document() -> None
         "consentRequests": [],
         "consentsToShare": [],
         "accessLog": [],
+        "consentsToCollect": [],
+        "assessments": [],
+        "disputes": [],
     }
     assert VALIDATOR.is_valid(minimal)
-    assert not VALIDATOR.is_valid({k: v for k, v in minimal.items() if k != "reports"})
+    for section in ("reports", "consentsToCollect", "assessments", "disputes"):
+        assert not VALIDATOR.is_valid({k: v for k, v in minimal.items() if k != section})
     assert not VALIDATOR.is_valid({**minimal, "tokens": "leak"})

@@ -21,6 +21,7 @@ from domain.login import SANDBOX_PERSONA_CODE
 from domain.partners import RegisteredPartner, register_partner
 from domain.sandbox_personas import TEST_PERSONAS
 from live_server import LiveServer
+from sandbox_support import Sandbox
 from server.cli import main
 from server.database import tortoise_config
 
@@ -137,3 +138,97 @@ def test_receipt_export_and_erasure_over_real_http(
     assert main(["audit", "verify"]) == 0
     assert "access log verified" in capsys.readouterr().out
     assert json.loads(jwks_file.read_text())["keys"]
+
+
+def _staff_token(base: str, sms_file: Path, phone: str) -> str:
+    """A staff sign-in, the code read from the sandbox's text-message file."""
+    _data(base, "mutation($p: String!) { requestLoginCode(phone: $p) { __typename } }", p=phone)
+    [line] = [row for row in sms_file.read_text().splitlines() if row.startswith(phone)]
+    code = line.split("\t")[1].removeprefix("Your ScoreLink code is ")[:6]
+    signed_in = _data(
+        base,
+        "mutation($p: String!, $c: String!) { verifyStaffLoginCode(phone: $p, code: $c) {"
+        " ... on StaffSignedIn { accessToken } } }",
+        p=phone,
+        c=code,
+    )
+    return str(signed_in["verifyStaffLoginCode"]["accessToken"])
+
+
+def test_consent_to_collect_and_a_dispute_over_real_http(live_sandbox: Sandbox) -> None:
+    base = live_sandbox.base_url
+    person_token = _sign_in(base)
+    # The seed recorded the persona's consents to collect for the accounts it linked.
+    consents = _data(
+        base,
+        "{ me { consents(kinds: [COLLECT, SHARE]) { id kind status collection { provider } } "
+        "linkedAccounts { provider status } report { dataSources } } }",
+        person_token,
+    )["me"]
+    collect = {
+        c["collection"]["provider"]: c for c in consents["consents"] if c["kind"] == "COLLECT"
+    }
+    linked = {a["provider"] for a in consents["linkedAccounts"] if a["status"] == "LINKED"}
+    assert linked
+    assert set(collect) == linked
+    assert {c["status"] for c in collect.values()} == {"ACTIVE"}
+
+    # demo-bank reads the report under the seeded consent; the person disputes a data source.
+    secret = live_sandbox.scorelink("sandbox", "credentials", "demo-bank").strip()
+    partner_token = httpx.post(
+        f"{base}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("demo-bank", secret),
+        timeout=20,
+    ).json()["access_token"]
+    grants = _data(base, "{ partner { grants { id subjectId } } }", partner_token)
+    mine = {c["id"] for c in consents["consents"] if c["kind"] == "SHARE"}
+    [subject_id] = {g["subjectId"] for g in grants["partner"]["grants"] if g["id"] in mine}
+    read = "query($s: ID!) { partner { subject(id: $s) { disputed grade } } }"
+
+    def disputed_as_seen() -> object:
+        return _data(base, read, partner_token, s=subject_id)["partner"]["subject"]["disputed"]
+
+    assert disputed_as_seen() is False
+    source = consents["report"]["dataSources"][0]
+    disputed = _data(
+        base,
+        "mutation($r: String!) { disputeDataPoint(kind: DATA_SOURCE, reference: $r, "
+        'explanation: "Not my account.") { ... on DataPointDisputed { dispute { id resolveBy } } '
+        "... on DisputeRefused { code } } }",
+        person_token,
+        r=source,
+    )["disputeDataPoint"]
+    assert disputed["dispute"]["resolveBy"]
+    assert disputed_as_seen() is True
+
+    # A reviewer, created by the operator's command, upholds it: the source no longer counts.
+    analyst = "+8613711110000"
+    live_sandbox.scorelink("staff", "create", "--phone", analyst, "--name", "Zhao Min")
+    sms_file = Path(live_sandbox.environ["SCORELINK_SANDBOX_SMS_FILE"])
+    staff_token = _staff_token(base, sms_file, analyst)
+    resolved = _data(
+        base,
+        'mutation($id: ID!) { resolveDispute(id: $id, outcome: UPHELD, reason: "Confirmed.") {'
+        " ... on DisputeResolved { dispute { status } report { dataSources } } } }",
+        staff_token,
+        id=disputed["dispute"]["id"],
+    )["resolveDispute"]
+    assert resolved["dispute"]["status"] == "UPHELD"
+    assert source not in resolved["report"]["dataSources"]
+    assert disputed_as_seen() is False
+
+    # Withdrawing a consent to collect deletes that account, over the same API.
+    provider = sorted(collect)[0]
+    withdrawn = _data(
+        base,
+        "mutation($id: ID!) { withdrawCollectionConsent(id: $id) {"
+        " ... on CollectionConsentWithdrawn { consent { status } unlinkedAccountId } } }",
+        person_token,
+        id=collect[provider]["id"],
+    )["withdrawCollectionConsent"]
+    assert withdrawn["consent"]["status"] == "REVOKED"
+    assert withdrawn["unlinkedAccountId"]
+    left = _data(base, "{ me { linkedAccounts { provider } } }", person_token)["me"]
+    assert provider not in {a["provider"] for a in left["linkedAccounts"]}
+    assert "access log verified" in live_sandbox.scorelink("audit", "verify")
