@@ -52,12 +52,14 @@ def partition_statements(month: date) -> list[str]:
     Built as a plain table and then attached: attaching checks the DEFAULT partition no longer
     holds rows of the month, where `CREATE TABLE ... PARTITION OF` would fail on them.
     """
+    # Only dates we format ourselves go into these statements; DDL takes no parameters.
     name = partition_name(month)
-    start, end = f"'{month.isoformat()} 00:00:00+00'", f"'{next_month(month).isoformat()} 00:00:00+00'"
+    start = f"'{month.isoformat()} 00:00:00+00'"
+    end = f"'{next_month(month).isoformat()} 00:00:00+00'"
     in_month = f"occurred_at >= {start} AND occurred_at < {end}"
     return [
         f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS)",
-        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE {in_month} RETURNING *) "
+        f"WITH moved AS (DELETE FROM {DEFAULT_PARTITION} WHERE {in_month} RETURNING *) "  # noqa: S608
         f"INSERT INTO {name} SELECT * FROM moved",
         f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({start}) TO ({end})",
     ]

@@ -138,8 +138,7 @@ async def test_entries_written_before_the_migration_keep_their_months(
     try:
         assert await _partition_of_each_entry() == {"sub_0": _month(old), "sub_1": _month(NOW)}
         _, months = await connections.get("postgres").execute_query(
-            "SELECT count(*) AS n FROM pg_inherits "
-            "WHERE inhparent = 'access_log_entry'::regclass"
+            "SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'access_log_entry'::regclass"
         )
         # March 2025 to three months after this one, and the DEFAULT partition.
         span = (NOW.year - 2025) * 12 + NOW.month - 3 + 1 + 3
