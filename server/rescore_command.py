@@ -51,7 +51,7 @@ class Progress:
         self._lines = lines
         self._started = time.monotonic()
         self._every = TERMINAL_EVERY_SECONDS if lines.terminal else PLAIN_EVERY_SECONDS
-        self._last_shown = self._started
+        self._last_shown: float | None = None  # the first chunk shows a line at once
 
     def line(self, now: RunStatus) -> str:
         elapsed = max(time.monotonic() - self._started, 1e-9)
@@ -64,7 +64,7 @@ class Progress:
         )
 
     async def __call__(self, tally: Tally) -> None:
-        if time.monotonic() - self._last_shown < self._every:
+        if self._last_shown is not None and time.monotonic() - self._last_shown < self._every:
             return
         self._last_shown = time.monotonic()
         self._lines(self.line(await status(self._run)))
