@@ -103,7 +103,8 @@ class Captured(logging.Handler):
         if isinstance(record.args, tuple) and len(record.args) == 2:
             sql, parameters = record.args
             if isinstance(sql, str):
-                self.statements.append((sql, list(parameters or [])))
+                listed = list(parameters) if isinstance(parameters, list | tuple) else []
+                self.statements.append((sql, listed))
 
 
 @contextmanager
@@ -212,7 +213,7 @@ async def test_every_hot_path_uses_an_index_at_a_million_people(
         assert chunk is not None
         await _rescore_chunk(chunk, model, "plans", score_chunk, utc_now)
 
-    hot_paths: dict[str, Callable[[], Awaitable[None]]] = {
+    hot_paths: dict[str, Callable[[], Awaitable[object]]] = {
         "partner reads a subject": read,
         "partner pages its subjects": lambda: bank.graphql(PAGE),
         "partner reads its access log": lambda: bank.graphql(PARTNER_LOG),

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -119,7 +120,7 @@ def test_the_repository_compose_file_is_the_deployment_s_and_nothing_else() -> N
     }
 
 
-def _built() -> dict[str, dict[str, object]]:
+def _built() -> dict[str, dict[str, Any]]:
     return {name: service for name, service in SERVICES.items() if "build" in service}
 
 
