@@ -62,7 +62,7 @@ async def partition_by_month(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scorelink", "0012_events_and_webhooks")]
+    dependencies = [("scorelink", "0013_staff_accounts")]
 
     initial = False
 
