@@ -12,4 +12,8 @@ class Migration(migrations.Migration):
             model_name='ConsentGrant',
             index=Index(fields=['person_id', 'status']),
         ),
+        ops.AddIndex(
+            model_name='PartnerSubject',
+            index=Index(fields=['partner_id', 'subject_id']),
+        ),
     ]
