@@ -49,8 +49,6 @@ class PartnerSubject(Model):
     class Meta:
         table = "partner_subject"
         unique_together = (("partner", "person"),)
-        # A partner's subjects in subject-id order (its paged list) without walking everyone's.
-        indexes = (("partner_id", "subject_id"),)
 
 
 class ConsentRequest(Model):

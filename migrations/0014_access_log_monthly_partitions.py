@@ -55,8 +55,6 @@ async def partition_by_month(apps, schema_editor) -> None:
         f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (id, occurred_at)",
         f"CREATE INDEX {TABLE}_partner_time ON {TABLE} (partner_id, occurred_at)",
         f"CREATE INDEX {TABLE}_person_time ON {TABLE} (person_id, occurred_at)",
-        # A partner's entries newest first (its accessLog) without walking everyone's.
-        f"CREATE INDEX {TABLE}_partner_newest ON {TABLE} (partner_id, id)",
         f"CREATE INDEX {TABLE}_position ON {TABLE} (log_index)",
         f"CREATE INDEX {TABLE}_unsealed ON {TABLE} (id) WHERE log_index IS NULL",
     ):

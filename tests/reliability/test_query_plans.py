@@ -10,8 +10,8 @@ to one of twenty banks, and two million access-log entries over the last twelve 
 monthly partitions). The paths run as a twenty-first, small bank and one new person.
 A page of one partner's or person's rows must come from an index that starts with them, not from
 an ordered index filtered on them (which reads everyone's rows for a partner with few).
-Marked slow: about 11 minutes on 2 cores at a load average of 14 (other agents' work), most of
-it generating and indexing the rows.
+Marked slow: 5 minutes on 2 cores at a load average of 9 to 11 (other agents' work), 11 at 14;
+most of it generating and indexing the rows.
 SCORELINK_PLANS_FILE names a file to write every plan to (docs/deployment.md quotes one run).
 """
 

@@ -12,8 +12,4 @@ class Migration(migrations.Migration):
             model_name='ConsentGrant',
             index=Index(fields=['person_id', 'status']),
         ),
-        ops.AddIndex(
-            model_name='PartnerSubject',
-            index=Index(fields=['partner_id', 'subject_id']),
-        ),
     ]
