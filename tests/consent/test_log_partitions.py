@@ -122,7 +122,9 @@ async def test_entries_written_before_the_migration_keep_their_months(
     empty_postgres_url: str,
 ) -> None:
     url = empty_postgres_url
-    await migrate(config=tortoise_config(url), target="scorelink.0013_staff_accounts")
+    await migrate(
+        config=tortoise_config(url), target="scorelink.0014_collection_consents_and_disputes"
+    )
     old = datetime(2025, 3, 9, 8, tzinfo=UTC)
     await Tortoise.init(config=tortoise_config(url))
     try:

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('scorelink', '0014_access_log_monthly_partitions')]
+    dependencies = [('scorelink', '0015_access_log_monthly_partitions')]
 
     initial = False
 

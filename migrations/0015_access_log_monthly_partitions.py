@@ -62,7 +62,7 @@ async def partition_by_month(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("scorelink", "0013_staff_accounts")]
+    dependencies = [("scorelink", "0014_collection_consents_and_disputes")]
 
     initial = False
 

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('scorelink', '0015_population_rescoring')]
+    dependencies = [('scorelink', '0016_population_rescoring')]
 
     initial = False
 
