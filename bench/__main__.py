@@ -19,6 +19,7 @@ from bench import (
     bench_http_load,
     bench_linking,
     bench_partner_read,
+    bench_rescore,
     bench_scale,
     bench_scoring,
     bench_statements,
@@ -35,6 +36,7 @@ BENCHMARKS = {
     "statements": bench_statements,
     "scale": bench_scale,
     "events": bench_events,
+    "rescore": bench_rescore,
 }
 
 

@@ -107,7 +107,8 @@ class ConsentGrant(Model):
 
     class Meta:
         table = "consent_grant"
-        indexes = (("partner_id", "person_id", "status"),)
+        # By person: a person's consents, and the partners a new report is announced to.
+        indexes = (("partner_id", "person_id", "status"), ("person_id", "status"))
 
 
 class AccessLogEntry(Model):

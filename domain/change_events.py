@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -84,21 +85,38 @@ async def report_updated(
 
     The consent decision answers that, as it would for a read now; no one-time grant is spent.
     """
-    grants = await ConsentGrant.filter(
-        person_id=person_id, status=GrantStatus.ACTIVE, expires_at__gt=now
-    ).using_db(connection)
-    by_partner: dict[uuid.UUID, list[GrantState]] = defaultdict(list)
-    for grant in grants:
-        by_partner[grant.partner_id].append(grant_state(grant))
-    if not by_partner:
+    await reports_updated([(person_id, report_id)], now, connection)
+
+
+async def reports_updated(
+    reports: Sequence[tuple[uuid.UUID, uuid.UUID]], now: datetime, connection: BaseDBAsyncClient
+) -> None:
+    """`report_updated` for many (person, new report) pairs: the grants and partners of all of
+    them in two queries, which is what lets a population re-scoring announce in bulk."""
+    if not reports:
         return
-    partners = await Partner.filter(id__in=list(by_partner), status=PartnerStatus.ACTIVE).using_db(
-        connection
+    grants = await ConsentGrant.filter(
+        person_id__in=[person_id for person_id, _ in reports],
+        status=GrantStatus.ACTIVE,
+        expires_at__gt=now,
+    ).using_db(connection)
+    states: dict[uuid.UUID, dict[uuid.UUID, list[GrantState]]] = defaultdict(
+        lambda: defaultdict(list)
     )
-    for partner in sorted(partners, key=lambda p: p.id):
-        decision = decide(PartnerType(partner.type), by_partner[partner.id], REPORT_SCOPES, now)
-        if decision.allowed:
-            subject_id = await subject_id_for(partner.id, person_id, connection)
-            await emit_to_partner(
-                "report.updated", partner.id, subject_id, report_id, now, connection
-            )
+    for grant in grants:
+        states[grant.person_id][grant.partner_id].append(grant_state(grant))
+    if not states:
+        return
+    partners = await Partner.filter(
+        id__in=list({partner_id for by_partner in states.values() for partner_id in by_partner}),
+        status=PartnerStatus.ACTIVE,
+    ).using_db(connection)
+    for person_id, report_id in reports:
+        by_partner = states.get(person_id, {})
+        for partner in sorted((p for p in partners if p.id in by_partner), key=lambda p: p.id):
+            decision = decide(PartnerType(partner.type), by_partner[partner.id], REPORT_SCOPES, now)
+            if decision.allowed:
+                subject_id = await subject_id_for(partner.id, person_id, connection)
+                await emit_to_partner(
+                    "report.updated", partner.id, subject_id, report_id, now, connection
+                )

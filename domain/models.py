@@ -268,3 +268,48 @@ class PartnerOrigin(Model):
     class Meta:
         table = "partner_origin"
         unique_together = (("partner", "origin"),)
+
+
+class RescoreRun(Model):
+    """Re-scoring everyone with a report by one promoted model version, in chunks of people.
+
+    One run per version: a run that was stopped is resumed, never started twice.
+    """
+
+    id = fields.IntField(primary_key=True)
+    model_version = fields.CharField(max_length=64, unique=True)
+    chunk_size = fields.IntField()
+    people = fields.IntField()
+    started_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "rescore_run"
+
+
+class RescoreChunk(Model):
+    """One chunk of a run's people, leased by one process at a time.
+
+    Its people have ids from `first_person_id` up to, not including, `next_person_id` (to the
+    end when null). A process leases it, then re-scores it and marks it done in one
+    transaction; a lease that runs out (its process died) lets another process take it.
+    """
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[RescoreRun] = fields.ForeignKeyField(
+        "scorelink.RescoreRun", related_name="chunks", on_delete=fields.CASCADE
+    )
+    run_id: int
+    first_person_id = fields.UUIDField()
+    next_person_id = fields.UUIDField(null=True)
+    people = fields.IntField()
+    leased_by = fields.CharField(max_length=64, null=True)
+    leased_until = fields.DatetimeField(null=True)
+    done_at = fields.DatetimeField(null=True)
+    # Given a report by this run; kept: already re-scored meanwhile (a new link, or this version).
+    rescored = fields.IntField(default=0)
+    kept = fields.IntField(default=0)
+
+    class Meta:
+        table = "rescore_chunk"
+        indexes = (("run_id", "done_at"),)

@@ -30,7 +30,7 @@ from scoring_engine.improvements import improvements
 from scoring_engine.model import LoadedModel
 from scoring_engine.reason_codes import CATALOGUE
 from scoring_engine.records import ApplicantData, EcommerceRecord, SocialRecord
-from scoring_engine.report import score
+from scoring_engine.report import ScoreResult, score
 from storage.transactions import writing
 
 
@@ -60,6 +60,25 @@ def applicant_data(accounts: Iterable[LinkedAccount], as_of: date) -> ApplicantD
     return ApplicantData(social=social, ecommerce=ecommerce, as_of=as_of)
 
 
+def report_of(person_id: uuid.UUID, result: ScoreResult, *, disputed: bool) -> ScoreReport:
+    """The person's new current report from a scoring result, not yet saved; `disputed` when
+    the person has an open dispute (domain.disputes)."""
+    return ScoreReport(
+        person_id=person_id,
+        status=ReportStatus(result.status.value),
+        grade=Grade(result.grade) if result.grade else None,
+        score=result.score,
+        default_probability=result.default_probability,
+        reason_codes=[r.to_mapping() for r in result.reasons],
+        data_sources=list(result.data_sources),
+        model_version=result.model_version,
+        input_hash=result.input_hash,
+        computed_at=result.computed_at,
+        is_current=True,
+        disputed=disputed,
+    )
+
+
 async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_now) -> ScoreReport:
     """Score the person from what is linked now and make that the current report."""
     now = clock()
@@ -75,23 +94,13 @@ async def rescore(person_id: uuid.UUID, model: LoadedModel, clock: Clock = utc_n
             .using_db(connection)
             .update(is_current=False)
         )
-        report = await ScoreReport.create(
-            using_db=connection,
-            person_id=person_id,
-            status=ReportStatus(result.status.value),
-            grade=Grade(result.grade) if result.grade else None,
-            score=result.score,
-            default_probability=result.default_probability,
-            reason_codes=[r.to_mapping() for r in result.reasons],
-            data_sources=list(result.data_sources),
-            model_version=result.model_version,
-            input_hash=result.input_hash,
-            computed_at=result.computed_at,
-            is_current=True,
-            disputed=await Dispute.filter(person_id=person_id, status=DisputeStatus.OPEN)
+        disputed = await (
+            Dispute.filter(person_id=person_id, status=DisputeStatus.OPEN)
             .using_db(connection)
-            .exists(),
+            .exists()
         )
+        report = report_of(person_id, result, disputed=disputed)
+        await report.save(using_db=connection)
         await change_events.report_updated(person_id, report.id, now, connection)
         return report
 

@@ -54,7 +54,7 @@ from domain.staff_models import StaffRole
 from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
 from scoring_engine.tabular import RecentScores
-from server import model_commands
+from server import model_commands, rescore_command
 from server.database import apply_migrations, tortoise_config
 from server.settings import ConfigError, Settings, load_settings
 from server.webhook_receiver import add_webhook_receiver_command
@@ -460,7 +460,10 @@ def _assessments_sla(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _model_command(args: argparse.Namespace, settings: Settings) -> int:
-    """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB."""
+    """`scorelink model ...`; `monitor` without a scores file reads recent reports from the DB,
+    and `rescore` writes reports to it."""
+    if args.model_command == "rescore":
+        return rescore_command.rescore_population(args, settings)
     if args.model_command != "monitor" or args.scores_file is not None:
         return int(args.func(args))
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from domain.population_rescoring import DEFAULT_CHUNK_SIZE, DEFAULT_LEASE
 from scoring_engine.evaluation import COLUMNS, comparison_rows
 from scoring_engine.fairness import FAIRNESS_COLUMNS, fairness_rows
 from scoring_engine.markets import MarketLine, monitor_markets
@@ -86,6 +87,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     watch.add_argument("--days", type=int, default=30, help="window of recent reports (days)")
     watch.set_defaults(func=monitor_command)
+
+    rescore = commands.add_parser(
+        "rescore",
+        help="re-score everyone with a report with the promoted model, in resumable chunks; "
+        "run several at once to share the work",
+    )
+    rescore.add_argument(
+        "--chunk-size",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"people per chunk when a run is planned (default {DEFAULT_CHUNK_SIZE}); "
+        "a resumed run keeps its own",
+    )
+    rescore.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=DEFAULT_LEASE.total_seconds(),
+        help="how long a chunk stays with this process before another may take it "
+        f"(default {DEFAULT_LEASE.total_seconds():.0f})",
+    )
+    # Needs the database: server/cli.py runs it (server/rescore_command.py).
+    rescore.set_defaults(func=None)
 
 
 def model_root() -> Path:

@@ -1,4 +1,5 @@
-"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps.
+"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps (expiries, the access
+log's monthly partitions).
 
 Run any number against PostgreSQL (deliveries are claimed with FOR UPDATE SKIP LOCKED and
 leased; sweeps announce each expiry once). With SQLite, `scorelink serve` runs one in-process
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from tortoise.context import TortoiseContext
 
+from consent.log_partitions import ensure_partitions
 from domain.availability import is_database_unavailable
 from domain.clock import utc_now
 from domain.expiry_sweeps import expire_grants, expire_requests
@@ -52,6 +54,9 @@ class Worker:
             expired = await expire_requests(now) + await expire_grants(now)
             if expired:
                 logger.info("announced %d expiries", expired)
+            # PostgreSQL: the access log's coming months, before their first entry arrives.
+            for partition in await ensure_partitions(now):
+                logger.info("created access log partition %s", partition)
             self._next_sweep = time.monotonic() + self._sweep_every
         return await deliver_due(self._delivery, now)
 

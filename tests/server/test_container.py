@@ -1,41 +1,26 @@
 """The container as shipped: production by default, no built-in secret, a model built into the
-image, dependencies installed before the code, `migrate` then `serve` at start; and compose.yaml
-with PostgreSQL. There is no Docker daemon on the test machines, so the image's start command
-runs here with the image's environment (loopback instead of 0.0.0.0).
+image, dependencies installed before the code, `migrate` then `serve` at start; and the compose
+file (deploy/compose.yaml) with PostgreSQL, Redis, two API servers and a worker. There is no
+Docker daemon on the test machines, so the image's start command runs here with the image's
+environment (loopback instead of 0.0.0.0).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import yaml
 
+from container_image import DOCKERFILE, INSTRUCTIONS, dockerfile_environment
 from live_server import REPOSITORY, free_port
-
-DOCKERFILE = (REPOSITORY / "Dockerfile").read_text()
-INSTRUCTIONS = [
-    " ".join(line.split())
-    for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines()
-    if line.strip() and not line.lstrip().startswith("#")
-]
-
-
-def _image_environment() -> dict[str, str]:
-    environ: dict[str, str] = {}
-    for instruction in INSTRUCTIONS:
-        if instruction.startswith("ENV "):
-            for pair in shlex.split(instruction.removeprefix("ENV ")):
-                name, _, value = pair.partition("=")
-                environ[name] = value
-    return environ
 
 
 def _index(prefix: str) -> int:
@@ -43,7 +28,7 @@ def _index(prefix: str) -> int:
 
 
 def test_the_image_is_production_without_a_built_in_secret() -> None:
-    environ = _image_environment()
+    environ = dockerfile_environment()
     assert environ["SCORELINK_ENV"] == "production"
     assert "SCORELINK_SECRET_KEY" not in DOCKERFILE.replace("SCORELINK_SECRET_KEY of", "")
     assert "SCORELINK_ALLOW_PUBLIC_SANDBOX" not in environ
@@ -59,7 +44,7 @@ def test_dependencies_install_from_the_lock_before_the_code_is_copied() -> None:
 def test_the_model_is_built_at_image_build_and_migrate_runs_at_start() -> None:
     build = INSTRUCTIONS[_index("RUN python -m pip install --no-cache-dir --no-deps .")]
     assert "ensure_model(Path('/app/models'))" in build
-    assert _image_environment()["SCORELINK_MODEL_DIR"] == "/app/models"
+    assert dockerfile_environment()["SCORELINK_MODEL_DIR"] == "/app/models"
     assert INSTRUCTIONS[-1] == 'CMD ["sh", "-c", "scorelink migrate && exec scorelink serve"]'
 
 
@@ -80,7 +65,7 @@ def _start_command(environ: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
 @pytest.fixture
 def image_environment(empty_database_url: str, trained_model_dir: Path) -> dict[str, str]:
     return {
-        **_image_environment(),
+        **dockerfile_environment(),
         "DATABASE_URL": empty_database_url,
         "SCORELINK_MODEL_DIR": str(trained_model_dir),
         "SCORELINK_HOST": "127.0.0.1",
@@ -123,15 +108,60 @@ def test_the_start_command_migrates_and_serves_production(
         process.communicate(timeout=60)
 
 
-def test_compose_runs_the_image_with_postgresql_and_demands_the_secrets() -> None:
-    compose = yaml.safe_load((REPOSITORY / "compose.yaml").read_text())
-    services = compose["services"]
-    assert services["db"]["image"].startswith("postgres:")
-    app = services["scorelink"]
-    assert app["build"] == "."
-    assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    assert app["environment"]["DATABASE_URL"].startswith("postgres://")
-    assert app["environment"]["SCORELINK_SECRET_KEY"].startswith("${SCORELINK_SECRET_KEY:?")
-    assert services["db"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
-    # Published on this machine's loopback only, unless an operator changes it.
-    assert app["ports"] == ["127.0.0.1:8000:8000"]
+COMPOSE = yaml.safe_load((REPOSITORY / "deploy" / "compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+REQUIRED = re.compile(r"\$\{(\w+):\?")
+
+
+def test_the_repository_compose_file_is_the_deployment_s_and_nothing_else() -> None:
+    # One source of truth: `docker compose up` at the root runs deploy/compose.yaml.
+    assert yaml.safe_load((REPOSITORY / "compose.yaml").read_text()) == {
+        "include": ["deploy/compose.yaml"]
+    }
+
+
+def _built() -> dict[str, dict[str, Any]]:
+    return {name: service for name, service in SERVICES.items() if "build" in service}
+
+
+def test_compose_runs_two_api_servers_and_a_worker_on_one_database_and_one_redis() -> None:
+    assert SERVICES["db"]["image"].startswith("postgres:")
+    assert SERVICES["redis"]["image"].startswith("redis:")
+    built = _built()
+    assert {name: service["command"] for name, service in built.items()} == {
+        "migrate": ["scorelink", "migrate"],
+        "api-1": ["scorelink", "serve"],
+        "api-2": ["scorelink", "serve"],
+        "worker": ["scorelink", "worker"],
+    }
+    # The image is this repository's Dockerfile, built from the root.
+    assert {service["build"] for service in built.values()} == {".."}
+    assert (REPOSITORY / "deploy" / ".." / "Dockerfile").exists()
+    # One database, one issuer, one set of rate-limit counters for every process.
+    for variable in ("DATABASE_URL", "SCORELINK_ISSUER", "SCORELINK_RATE_LIMIT_STORAGE"):
+        values = {service["environment"][variable] for service in built.values()}
+        assert len(values) == 1, variable
+    assert SERVICES["api-1"]["environment"]["SCORELINK_RATE_LIMIT_STORAGE"].startswith("redis://")
+    # Migrations run once, before any server or worker starts.
+    for name in ("api-1", "api-2", "worker"):
+        assert built[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    # Published on this machine's loopback only, on two ports, unless an operator changes it.
+    assert [SERVICES[name]["ports"] for name in ("api-1", "api-2")] == [
+        ["127.0.0.1:8001:8000"],
+        ["127.0.0.1:8002:8000"],
+    ]
+    assert "ports" not in SERVICES["worker"]
+
+
+def test_compose_demands_every_secret_and_readme_sets_exactly_those() -> None:
+    text = (REPOSITORY / "deploy" / "compose.yaml").read_text()
+    required = set(REQUIRED.findall(text))
+    assert required == {"SCORELINK_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"}
+    readme = (REPOSITORY / "README.md").read_text()
+    block = readme[readme.index("```sh\nexport SCORELINK_SECRET_KEY") :]
+    block = block[: block.index("```\n", 3)]
+    assert set(re.findall(r"^export (\w+)=", block, re.MULTILINE)) == required
+    assert "docker compose up --build" in block
