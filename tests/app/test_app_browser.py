@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,14 @@ import httpx
 import orjson
 import pytest
 from graphql import build_schema, parse, validate
-from playwright.sync_api import BrowserContext, Locator, Page, Route, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    sync_playwright,
+)
 
 from live_server import REPOSITORY, LiveServer, run_cli
 
@@ -164,6 +171,8 @@ class Browser:
 
         self.context.route("**/*", only_the_server)
         self.context.on("request", self._record)
+        # Routes do not see websockets: their addresses and subscriptions are recorded here.
+        self.page.on("websocket", self._record_socket)
         self.page.on("response", self._remember_tokens)
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         self.page.on(
@@ -174,6 +183,17 @@ class Browser:
     def _record(self, request: Any) -> None:
         if request.url == f"{self.base}/graphql" and request.method == "POST":
             self.operations.append(orjson.loads(request.post_data))
+
+    def _record_socket(self, socket: Any) -> None:
+        if not socket.url.startswith(self.base.replace("http://", "ws://", 1) + "/"):
+            self.outside.append(socket.url)
+
+        def sent(payload: str | bytes) -> None:
+            message = orjson.loads(payload)
+            if message.get("type") == "subscribe":
+                self.operations.append(message["payload"])
+
+        socket.on("framesent", sent)
 
     def _remember_tokens(self, response: Any) -> None:
         # The test plays the person's other devices with the tokens the app was given.
@@ -200,6 +220,13 @@ class Browser:
     def press(self, target: Locator, key: str = "Enter") -> None:
         self.focus_by_tab(target)
         self.page.keyboard.press(key)
+
+    def wait_until(self, condition: Callable[[], bool], seconds: float = 30) -> None:
+        for _ in range(int(seconds * 10)):
+            if condition():
+                return
+            self.page.wait_for_timeout(100)
+        pytest.fail("the condition never held")
 
     def button(self, name: str) -> Locator:
         return self.page.get_by_role("button", name=name, exact=True)
@@ -354,19 +381,27 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     browser.press(request.get_by_role("button", name="Approve 2 of 3", exact=True))
     assert "You approved Journey Bank's request." in browser.status_text()
 
-    # The partner reads over HTTP: what was approved, and not the scope switched off.
+    # Activity follows the person's live events: the partner's read over HTTP appears by
+    # itself, with no reload of the page and no press of Refresh.
+    browser.go("activity")
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    assert browser.sent("MyEvents") == 1
+    page.evaluate("() => { window.sameDocument = true; }")
+    loads = browser.sent("Activity")
     read = sandbox.bank.read_newest_subject()
     subject = read["data"]["partner"]["subject"]
     assert subject["grade"] == report["grade"]
     assert subject["score"] == report["score"]
     assert subject["reasonCodes"] is None
     assert [e["extensions"]["code"] for e in read["errors"]] == ["CONSENT_REQUIRED"]
-
-    browser.go("activity")
     log = page.locator("ol.log li").first
     log.filter(
         has_text="Journey Bank read your grade and score for a credit application."
     ).wait_for()
+    assert page.evaluate("() => window.sameDocument") is True
+    assert browser.sent("Activity") > loads  # the thin event made the app read the log again
+    # The page may open a websocket to its own origin only.
+    _assert_csp_refuses_a_socket_elsewhere(browser)
     browser.focus_by_tab(page.get_by_label("Show"))
     page.get_by_label("Show").select_option(label="Journey Bank")
     assert all("Journey Bank" in line for line in page.locator("ol.log li").all_inner_texts())
@@ -414,6 +449,24 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     assert browser.problems == []
 
 
+def _assert_csp_refuses_a_socket_elsewhere(browser: Browser) -> None:
+    """The same server under another host name is another origin: CSP refuses the socket."""
+    elsewhere = browser.base.replace("http://127.0.0.1", "ws://localhost", 1) + "/graphql"
+    blocked = browser.page.evaluate(
+        """(url) => new Promise((resolve) => {
+            document.addEventListener('securitypolicyviolation',
+                (e) => resolve(`${e.effectiveDirective} ${e.blockedURI}`), { once: true });
+            try { new WebSocket(url, 'graphql-transport-ws'); } catch (e) { resolve(e.name); }
+        })""",
+        elsewhere,
+    )
+    assert blocked in {f"connect-src {elsewhere}", "SecurityError"}, blocked
+    refused = [p for p in browser.problems if "Content Security Policy" in p]
+    assert len(refused) == 1, browser.problems
+    assert elsewhere in refused[0], refused
+    browser.problems.remove(refused[0])
+
+
 def _person(browser: Browser, query: str, **variables: Any) -> dict[str, Any]:
     """The API as the person, with the token the app was given (what another client sees)."""
     response = httpx.post(
@@ -430,6 +483,16 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     browser: Browser, sandbox: Sandbox
 ) -> None:
     page = browser.page
+    # Live events pass through the test, which can drop them and refuse new sockets.
+    sockets: dict[str, Any] = {"cut": False, "open": []}
+
+    def through(socket: WebSocketRoute) -> None:
+        if sockets["cut"]:
+            socket.close(code=1011)
+        else:
+            sockets["open"].append((socket, socket.connect_to_server()))
+
+    page.route_web_socket(re.compile(r"/graphql$"), through)
     # A wrong code: the refusal in words, with the tries the API says are left.
     page.goto(f"{sandbox.base}/app/")
     browser.loaded("Sign in")
@@ -502,6 +565,32 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
         if c["partner"]["name"] == "Journey Bank" and c["status"] == "ACTIVE"
     ]
     assert len(active) == 1
+
+    # The live socket drops: Activity says so and loads the log itself; Refresh still works
+    # while the socket is down, and Activity comes back live by itself.
+    browser.go("activity")
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    sockets["cut"] = True
+    loads = browser.sent("Activity")
+    for app_side, server_side in sockets["open"]:
+        server_side.close()
+        app_side.close(code=1001)
+    page.get_by_role("status").filter(has_text="Live updates are paused").wait_for()
+    browser.wait_until(lambda: browser.sent("Activity") > loads)  # the fallback's own load
+    page.locator("section[aria-busy]").wait_for(state="detached")
+    sandbox.bank.read_newest_subject()
+    reads = page.locator("ol.log li").filter(
+        has_text="Journey Bank read your grade and score to manage your account."
+    )
+    page.wait_for_timeout(1500)
+    assert reads.count() == 0  # nothing live while the socket is down
+    browser.press(browser.button("Refresh"))
+    reads.first.wait_for()
+    sockets["cut"] = False
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    sandbox.bank.read_newest_subject()
+    browser.wait_until(lambda: reads.count() == 2)
+    browser.check("activity-live-360-en")
 
     # Renewing the consent just given.
     browser.go("consents")

@@ -112,4 +112,6 @@ export const OPERATIONS = {
     ... on LinkRefused { code message }
   }
 }`,
+  // Live: the person's own events (thin: a type and ids); Activity reads the log again on each.
+  MyEvents: `subscription MyEvents { myEvents { id type objectId sequence } }`,
 };
