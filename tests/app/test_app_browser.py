@@ -23,6 +23,8 @@ import httpx
 import orjson
 import pytest
 from graphql import build_schema, parse, validate
+from joserfc import jws
+from joserfc.jwk import KeySet
 from playwright.sync_api import (
     BrowserContext,
     Locator,
@@ -57,8 +59,22 @@ SCREENS = {
     "consents": ("Consents", "我的授权"),
     "activity": ("Activity", "访问记录"),
     "accounts": ("Linked accounts", "关联账户"),
+    "assessments": ("Credit assessments", "信用评估"),
+    "privacy": ("Privacy and your data", "隐私与数据"),
 }
+JOURNEY_SCREENS = ("home", "requests", "consents", "activity", "accounts")
 WIDTHS = (360, 1280)
+# What the app says of each outcome (the partner decides; ScoreLink gives its answer).
+OUTCOME_WORDS = {
+    "APPROVE": "Within the partner's limits",
+    "REFER": "Referred to the partner's staff to judge",
+    "DECLINE": "Outside the partner's limits",
+}
+ASSESS = (
+    "mutation ($i: AssessmentInput!) { requestAssessment(input: $i) { __typename "
+    "... on AssessmentRequested { assessment { outcome } } "
+    "... on AssessmentRefused { code message } } }"
+)
 READ = "query ($id: ID!) { partner { subject(id: $id) { grade score reasonCodes { code } } } }"
 
 
@@ -105,10 +121,28 @@ class Partner:
         )
         assert body["data"]["requestConsent"]["__typename"] == "ConsentRequested", body
 
-    def read_newest_subject(self) -> dict[str, Any]:
+    def newest_subject(self) -> str:
         body = self.graphql("{ partner { grants(first: 1) { subjectId } } }")
         [grant] = body["data"]["partner"]["grants"]
-        return self.graphql(READ, id=grant["subjectId"])
+        return str(grant["subjectId"])
+
+    def read_newest_subject(self) -> dict[str, Any]:
+        return self.graphql(READ, id=self.newest_subject())
+
+    def assess(self, value: str, currency: str, product: str, months: int) -> str:
+        body = self.graphql(
+            ASSESS,
+            i={
+                "subjectId": self.newest_subject(),
+                "amount": {"value": value, "currency": currency},
+                "product": product,
+                "termMonths": months,
+                "reference": f"{value}-{currency}",
+            },
+        )
+        answer = body["data"]["requestAssessment"]
+        assert answer["__typename"] == "AssessmentRequested", answer
+        return str(answer["assessment"]["outcome"])
 
 
 @dataclass
@@ -250,6 +284,8 @@ class Browser:
             "consents": "Consents",
             "activity": "Activity",
             "accounts": "Linked accounts",
+            "assessments": "Assessments",
+            "privacy": "Privacy",
         }
         zh = {
             "home": "首页",
@@ -257,6 +293,8 @@ class Browser:
             "consents": "我的授权",
             "activity": "访问记录",
             "accounts": "关联账户",
+            "assessments": "信用评估",
+            "privacy": "隐私与数据",
         }
         return (en if language == "en" else zh)[screen]
 
@@ -432,7 +470,7 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     for language in ("en", "zh-Hans"):
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
-            for screen in SCREENS:
+            for screen in JOURNEY_SCREENS:
                 browser.go(screen, language)
                 browser.check(f"{screen}-{width}-{language}")
         if language == "en":
@@ -652,4 +690,136 @@ def test_the_app_refreshes_its_session_before_the_access_token_ends(
         },
     )
     assert again.json()["data"]["refreshSession"]["__typename"] == "InvalidRefreshToken"
+    assert browser.problems == []
+
+
+def test_assessments_and_privacy_by_keyboard_in_both_languages(
+    browser: Browser, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    page = browser.page
+    browser.sign_in(PERSONA_A)
+    browser.loaded("Your credit grade")
+    # The bank is given a consent covering assessments, then asks about two amounts.
+    sandbox.bank.ask(PERSONA_A, "GRADE, SCORE, CREDIT_ASSESSMENT", "CREDIT_APPLICATION")
+    [asked] = _person(browser, "{ me { consentRequests { id } } }")["me"]["consentRequests"]
+    approved = _person(
+        browser,
+        "mutation ($id: ID!) { approveConsentRequest(id: $id) { __typename } }",
+        id=asked["id"],
+    )
+    assert approved["approveConsentRequest"]["__typename"] == "ConsentGranted"
+    outcomes = {
+        "CNY 2,500.00": sandbox.bank.assess("2500.00", "CNY", "LOAN", 12),
+        "HKD 1,999.50": sandbox.bank.assess("1999.50", "HKD", "INSTALMENT_PURCHASE", 6),
+    }
+
+    # Who asked, which amount (the exact decimal, with its currency), product, term, status
+    # and what ScoreLink told the partner.
+    browser.go("assessments")
+    cards = page.get_by_role("article")
+    assert cards.count() == 2
+    loan, purchase = (cards.filter(has_text=amount) for amount in outcomes)
+    assert "Asked about CNY 2,500.00 for a loan over 12 months." in loan.inner_text()
+    assert (
+        "Asked about HKD 1,999.50 for a purchase paid in instalments over 6 months."
+        in purchase.inner_text()
+    )
+    for card, outcome in zip((loan, purchase), outcomes.values(), strict=True):
+        text = card.inner_text()
+        assert "Journey Bank" in text
+        assert "Answered" in text
+        assert OUTCOME_WORDS[outcome] in text
+
+    # A copy of the data: a one-time link, downloaded by keyboard.
+    browser.go("privacy")
+    browser.press(browser.button("Prepare my data"))
+    link = page.get_by_role("link", name="Download my data (JSON)")
+    link.wait_for()
+    assert link.evaluate("element => element === document.activeElement")
+    with page.expect_download() as exported:
+        page.keyboard.press("Enter")
+    document = orjson.loads(Path(exported.value.path()).read_bytes())
+    assert document["profile"]["phone"] == f"+86{PERSONA_A}"
+    assert [c["status"] for c in document["consentsToShare"] if c["status"] == "ACTIVE"]
+
+    # The consent receipt, verified with the published keys: the claims the API gives (each
+    # receipt is signed afresh, so the signatures differ).
+    receipt_button = browser.button("Download the receipt for Journey Bank")
+    browser.focus_by_tab(receipt_button)
+    with page.expect_download() as saved:
+        page.keyboard.press("Enter")
+    assert saved.value.suggested_filename.endswith(".jws")
+    receipt = Path(saved.value.path()).read_text(encoding="utf-8")
+    [consent] = [
+        c
+        for c in _person(browser, "{ me { consents { receipt partner { name } } } }")["me"][
+            "consents"
+        ]
+        if c["partner"]["name"] == "Journey Bank"
+    ]
+    keys = KeySet.import_key_set(httpx.get(f"{sandbox.base}/.well-known/jwks.json").json())
+    claims, expected = (
+        orjson.loads(jws.deserialize_compact(text, keys, algorithms=["ES256"]).payload)
+        for text in (receipt, consent["receipt"])
+    )
+    assert claims == expected
+    assert claims["sub"] == sandbox.bank.newest_subject()  # the partner's id, not the number
+    assert PERSONA_A not in orjson.dumps(claims).decode()
+
+    # Both screens in both languages at both widths.
+    for language in ("en", "zh-Hans"):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for screen in ("assessments", "privacy"):
+                browser.go(screen, language)
+                browser.check(f"{screen}-{width}-{language}")
+        browser.press(browser.button("中文" if language == "en" else "English"))
+        browser.loaded(SCREENS["privacy"][0 if language == "zh-Hans" else 1])
+    page.set_viewport_size({"width": 360, "height": 900})
+    browser.go("activity")
+    log = page.locator("ol.log").inner_text()
+    assert "You asked for a copy of your data." in log
+    assert "You downloaded a copy of your data." in log
+    assert "Journey Bank asked for a credit assessment of you for a credit application." in log
+
+    # Deleting the account: a clear warning, then a fresh code (a number gets one a minute,
+    # so the button may count down first), a wrong code refused in words, then the right one.
+    consents = _person(browser, "{ me { consents { status } } }")["me"]["consents"]
+    active = sum(1 for c in consents if c["status"] == "ACTIVE")
+    browser.go("privacy")
+    main = page.locator("main")
+    assert "Deleting your account cannot be undone." in main.inner_text()
+    start = page.locator("#delete-start")
+    browser.press(start)
+    code = page.get_by_label(f"Code sent to +86{PERSONA_A}")
+    code.or_(page.get_by_role("alert")).wait_for()
+    if not code.is_visible():
+        alert = browser.alert()
+        assert re.search(r"You can ask for another in \d+ s", alert), alert
+        assert re.match(r"Send a new code in \d+ s", start.inner_text())
+        page.wait_for_function(
+            "() => !document.getElementById('delete-start').disabled", timeout=75_000
+        )
+        browser.press(start)
+    code.wait_for()
+    assert code.evaluate("element => element === document.activeElement")
+    browser.check("privacy-delete-code-360-en")
+    page.keyboard.type("000000")
+    page.keyboard.press("Enter")
+    assert "That code is not right. Tries left for this code: 4." in browser.alert()
+    code.fill(SANDBOX_CODE)
+    browser.press(browser.button("Delete my account for good"))
+    browser.loaded("Sign in")
+    notice = page.inner_text("main")
+    assert "Your account has been deleted and you have been signed out." in notice
+    assert f"Consents revoked: {active}." in notice
+    assert page.url.endswith("#/home")
+    assert browser.sent("Logout") == 0  # the server ended every session itself
+    # The server agrees: the session's token is refused and the partner's subject is gone.
+    gone = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={"query": "{ me { phone } }"},
+        headers={"authorization": f"Bearer {browser.session['access']}"},
+    )
+    assert gone.status_code == 401 or gone.json()["errors"], gone.text
     assert browser.problems == []

@@ -35,6 +35,11 @@ export class Api {
     };
   }
 
+  // The server already ended every session (the account was deleted): only drop the tokens.
+  forget() {
+    this.session = null;
+  }
+
   async logout() {
     const session = this.session;
     this.session = null;

@@ -112,6 +112,24 @@ export const OPERATIONS = {
     ... on LinkRefused { code message }
   }
 }`,
+  Assessments: `query Assessments {
+  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt ${PARTNER} } }
+}`,
+  Privacy: `query Privacy { me { phone consents { ${CONSENT} receipt } } }`,
+  RequestDataExport: `mutation RequestDataExport {
+  requestDataExport {
+    __typename
+    ... on DataExportReady { downloadUrl expiresAt }
+    ... on DataRightsRefused { code message attemptsLeft }
+  }
+}`,
+  DeleteMyAccount: `mutation DeleteMyAccount($code: String!) {
+  deleteMyAccount(code: $code) {
+    __typename
+    ... on AccountDeleted { revokedConsents deletedLinkedAccounts deletedReports }
+    ... on DataRightsRefused { code message attemptsLeft }
+  }
+}`,
   // Live: the person's own events (thin: a type and ids); Activity reads the log again on each.
   MyEvents: `subscription MyEvents { myEvents { id type objectId sequence } }`,
 };
