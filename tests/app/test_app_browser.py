@@ -194,6 +194,8 @@ class Browser:
     outside: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     session: dict[str, str] = field(default_factory=dict, repr=False)
+    # The refresh token the app holds now (a refresh rotates it).
+    latest_refresh: str = field(default="", repr=False)
 
     def watch(self) -> None:
         def only_the_server(route: Route) -> None:
@@ -234,10 +236,16 @@ class Browser:
         request = response.request
         if request.url != f"{self.base}/graphql" or request.method != "POST":
             return
-        if orjson.loads(request.post_data).get("operationName") == "VerifyLoginCode":
+        name = orjson.loads(request.post_data).get("operationName")
+        if name == "VerifyLoginCode":
             answer = response.json()["data"]["verifyLoginCode"]
             if answer["__typename"] == "SignedIn":
                 self.session = {"access": answer["accessToken"], "refresh": answer["refreshToken"]}
+                self.latest_refresh = answer["refreshToken"]
+        if name == "RefreshSession":
+            answer = response.json()["data"]["refreshSession"]
+            if answer["__typename"] == "SessionRefreshed":
+                self.latest_refresh = answer["refreshToken"]
 
     def sent(self, operation: str) -> int:
         return sum(1 for o in self.operations if o.get("operationName") == operation)
@@ -629,6 +637,13 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     sandbox.bank.read_newest_subject()
     browser.wait_until(lambda: reads.count() == 2)
     browser.check("activity-live-360-en")
+    # The server ends a subscription whose token it no longer honours: the app refreshes the
+    # session and subscribes again with the new token.
+    refreshes, subscriptions = browser.sent("RefreshSession"), len(sockets["open"])
+    sockets["open"][-1][0].send('{"id": "1", "type": "complete"}')
+    browser.wait_until(lambda: len(sockets["open"]) == subscriptions + 1)
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    assert browser.sent("RefreshSession") == refreshes + 1
 
     # Renewing the consent just given.
     browser.go("consents")
@@ -641,7 +656,7 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
         f"{sandbox.base}/graphql",
         json={
             "query": "mutation ($t: String!) { logout(refreshToken: $t) { __typename } }",
-            "variables": {"t": browser.session["refresh"]},
+            "variables": {"t": browser.latest_refresh},
         },
     )
     assert ended.json()["data"]["logout"]["__typename"] == "LoggedOut"
@@ -781,6 +796,20 @@ def test_assessments_and_privacy_by_keyboard_in_both_languages(
     assert "You asked for a copy of your data." in log
     assert "You downloaded a copy of your data." in log
     assert "Journey Bank asked for a credit assessment of you for a credit application." in log
+
+    # A wrong deletion code with no code pending has no tries to count: words without them.
+    words = page.evaluate(
+        """async () => {
+            const { loadCatalogue } = await import('/app/assets/js/i18n.js');
+            const tr = await loadCatalogue('en');
+            return [null, 2].map(
+                (n) => tr.refusal({ code: 'INVALID_CODE', details: { attemptsLeft: n } }));
+        }"""
+    )
+    assert words == [
+        "That code is not right, or it was already used. Ask for a new one.",
+        "That code is not right. Tries left for this code: 2.",
+    ]
 
     # Deleting the account: a clear warning, then a fresh code (a number gets one a minute,
     # so the button may count down first), a wrong code refused in words, then the right one.
