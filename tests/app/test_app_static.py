@@ -110,6 +110,17 @@ def test_every_message_the_code_names_is_in_the_catalogue() -> None:
     assert named <= catalogue.keys(), named - catalogue.keys()
 
 
+def test_every_state_of_the_live_connection_has_words_in_both_languages() -> None:
+    # Activity names its message by the state (`activity.live.<state>`), which the test of
+    # literal keys above cannot see.
+    source = (APP_DIRECTORY / "js" / "live.js").read_text(encoding="utf-8")
+    states = re.findall(r"^export const [A-Z]+ = '(\w+)';$", source, re.MULTILINE)
+    assert len(states) == 3, states
+    for language in LANGUAGES:
+        catalogue = _catalogue(language)
+        assert {f"activity.live.{state}" for state in states} <= catalogue.keys(), language
+
+
 def test_every_refusal_the_api_can_give_has_words_in_both_languages() -> None:
     schema = (REPOSITORY / "schema.graphql").read_text(encoding="utf-8")
     codes = set(OTHER_REFUSALS)
