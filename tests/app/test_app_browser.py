@@ -781,6 +781,25 @@ def test_assessments_and_privacy_by_keyboard_in_both_languages(
     assert claims["sub"] == sandbox.bank.newest_subject()  # the partner's id, not the number
     assert PERSONA_A not in orjson.dumps(claims).decode()
 
+    # Disputing a data point behind the report: the first reason code, by keyboard.
+    report = _person(browser, "{ me { report { reasonCodes { code } } } }")["me"]["report"]
+    first_code = report["reasonCodes"][0]["code"]
+    point = page.get_by_label("What is wrong", exact=True)
+    assert point.input_value() == "0"
+    assert point.locator("option").first.inner_text().startswith(first_code)
+    browser.focus_by_tab(page.get_by_label(re.compile("What is wrong with it")))
+    page.keyboard.type("I have never returned an order.")
+    browser.press(browser.button("Send the dispute"))
+    assert "Your dispute is recorded. ScoreLink will resolve it by" in browser.status_text()
+    disputed = page.locator("li.dispute").filter(has_text="I have never returned an order.")
+    assert f"{first_code} · Open" in disputed.inner_text()
+    disputes = _person(browser, "{ me { disputes { kind reference status } } }")["me"]["disputes"]
+    assert disputes == [{"kind": "REASON_CODE", "reference": first_code, "status": "OPEN"}]
+    # The same point again while it is open: the API's refusal, in words.
+    page.get_by_label(re.compile("What is wrong with it")).fill("Still wrong.")
+    browser.press(browser.button("Send the dispute"))
+    assert "You already have an open dispute of this data point." in browser.alert()
+
     # Both screens in both languages at both widths.
     for language in ("en", "zh-Hans"):
         for width in WIDTHS:

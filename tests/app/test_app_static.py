@@ -41,6 +41,7 @@ REFUSAL_ENUMS = (
     "ConsentErrorCode",
     "LinkErrorCode",
     "DataRightsErrorCode",
+    "DisputeErrorCode",
 )
 OTHER_REFUSALS = ("UNEXPECTED_ERROR", "SERVICE_UNAVAILABLE", "RATE_LIMITED", "MODEL_UNAVAILABLE")
 
@@ -150,6 +151,8 @@ def test_every_value_the_app_shows_has_words_in_both_languages() -> None:
             ("Product", ("product.{}",)),
             ("AssessmentStatus", ("assessmentStatus.{}",)),
             ("Outcome", ("outcome.{}",)),
+            ("DisputeStatus", ("disputeStatus.{}",)),
+            ("DisputeKind", ("disputeKind.{}",)),
         ):
             for value in schema.type_map[enum].values:  # type: ignore[attr-defined]
                 for key in keys:

@@ -115,7 +115,20 @@ export const OPERATIONS = {
   Assessments: `query Assessments {
   me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt ${PARTNER} } }
 }`,
-  Privacy: `query Privacy { me { phone consents { ${CONSENT} receipt } } }`,
+  Privacy: `query Privacy {
+  me {
+    phone consents { ${CONSENT} receipt }
+    report { reasonCodes { code text textZh } dataSources }
+    disputes { id kind reference explanation status createdAt resolveBy resolvedAt resolution }
+  }
+}`,
+  DisputeDataPoint: `mutation DisputeDataPoint($kind: DisputeKind!, $reference: String!, $explanation: String!) {
+  disputeDataPoint(kind: $kind, reference: $reference, explanation: $explanation) {
+    __typename
+    ... on DataPointDisputed { dispute { id status resolveBy } }
+    ... on DisputeRefused { code message }
+  }
+}`,
   RequestDataExport: `mutation RequestDataExport {
   requestDataExport {
     __typename

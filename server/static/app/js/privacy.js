@@ -46,6 +46,62 @@ export class Privacy extends Screen {
     setTimeout(() => URL.revokeObjectURL(url), RECEIPT_URL_LIFETIME_MS);
   }
 
+  // A data point behind the report (a reason code or a data source) the person says is wrong.
+  dispute(event, me) {
+    event.preventDefault();
+    const { api, tr } = this.props;
+    const points = this.disputable(me);
+    const chosen = points[Number(this.state.disputePoint || 0)];
+    const explanation = this.state.disputeText || '';
+    return this.act('dispute', async () => {
+      const data = await api.call('DisputeDataPoint', { kind: chosen.kind, reference: chosen.reference, explanation });
+      const disputed = outcome(data.disputeDataPoint, 'DataPointDisputed');
+      this.setState({ disputeText: '' });
+      await this.reload();
+      return tr.t('privacy.dispute.recorded', { date: tr.day(disputed.dispute.resolveBy) });
+    });
+  }
+
+  disputable(me) {
+    const { tr } = this.props;
+    const report = me.report;
+    if (!report) return [];
+    const zh = tr.language === 'zh-Hans';
+    return [
+      ...report.reasonCodes.map((r) => ({ kind: 'REASON_CODE', reference: r.code, label: `${r.code} ${zh ? r.textZh : r.text}` })),
+      ...report.dataSources.map((k) => ({ kind: 'DATA_SOURCE', reference: k, label: tr.t('privacy.dispute.source', { kind: tr.t(`kind.${k}`) }) })),
+    ];
+  }
+
+  disputes(me) {
+    const { tr } = this.props;
+    const points = this.disputable(me);
+    const busy = this.state.busy !== null;
+    return html`
+      <h2>${tr.t('privacy.dispute.title')}</h2>
+      <p>${tr.t('privacy.dispute.explain')}</p>
+      ${points.length
+        ? html`<form onSubmit=${(e) => this.dispute(e, me)} novalidate>
+            <label for="dispute-point">${tr.t('privacy.dispute.point')}</label>
+            <select id="dispute-point" value=${this.state.disputePoint || '0'}
+              onChange=${(e) => this.setState({ disputePoint: e.currentTarget.value })}>
+              ${points.map((p, i) => html`<option value=${String(i)}>${p.label}</option>`)}
+            </select>
+            <label for="dispute-text">${tr.t('privacy.dispute.what')}</label>
+            <textarea id="dispute-text" maxlength="2000" rows="4" value=${this.state.disputeText || ''}
+              onInput=${(e) => this.setState({ disputeText: e.currentTarget.value })}></textarea>
+            <button type="submit" class="primary" disabled=${busy || !(this.state.disputeText || '').trim()}>${tr.t('privacy.dispute.send')}</button>
+          </form>`
+        : html`<p>${tr.t('privacy.dispute.nothing')}</p>`}
+      ${me.disputes.length > 0 && html`<ul class="plain">${me.disputes.map((d) => html`<li class="card small dispute">
+          <p><strong>${{ REASON_CODE: d.reference, DATA_SOURCE: tr.t(`kind.${d.reference}`) }[d.kind] ?? tr.t(`disputeKind.${d.kind}`)}</strong>${' · '}${tr.t(`disputeStatus.${d.status}`)}</p>
+          <p class="name">${d.explanation}</p>
+          <p class="meta">${d.resolvedAt
+            ? tr.t('privacy.dispute.resolved', { date: tr.day(d.resolvedAt), resolution: d.resolution ?? '' })
+            : tr.t('privacy.dispute.due', { date: tr.day(d.resolveBy) })}</p>
+        </li>`)}</ul>`}`;
+  }
+
   // Step one of deleting: a new sign-in code, texted to the person's own number.
   sendCode(phone) {
     const { api, tr } = this.props;
@@ -119,6 +175,8 @@ export class Privacy extends Screen {
             </button>
           </li>`)}</ul>`
         : html`<p>${tr.t('privacy.receipts.none')}</p>`}
+
+      ${this.disputes(me)}
 
       <h2>${tr.t('privacy.delete.title')}</h2>
       <div class="confirm">
