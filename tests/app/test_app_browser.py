@@ -392,6 +392,18 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     browser.press(shop.get_by_role("button", name="Yes, unlink", exact=True))
     assert "Sandbox Shop is unlinked" in browser.status_text()
     browser.press(shop.get_by_role("button", name="Link", exact=True))
+    # Linking is consent to collect: the provider's notice first, as the API states it.
+    providers = _person(
+        browser,
+        "{ linkProviders { displayName collectionNotice { statedPurpose retentionDays } } }",
+    )["linkProviders"]
+    [notice] = [p["collectionNotice"] for p in providers if p["displayName"] == "Sandbox Shop"]
+    shown = shop.get_by_role("group").inner_text()
+    assert notice["statedPurpose"] in shown
+    assert f"At most {notice['retentionDays']} days after the last sync" in shown
+    agree = shop.get_by_role("button", name="Agree and link", exact=True)
+    assert agree.evaluate("element => element === document.activeElement")
+    page.keyboard.press("Enter")
     continue_link = page.get_by_role("link", name=re.compile("Continue at Sandbox Shop"))
     with page.expect_popup() as opened:
         browser.press(continue_link)
@@ -400,6 +412,8 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     provider.get_by_role("button", name="Allow").click()
     provider.get_by_role("heading", name="Account linked").wait_for()
     provider.close()
+    [started] = [o for o in browser.operations if o.get("operationName") == "StartLink"]
+    assert started["variables"]["consentToCollect"] is True
     # The app sees the link complete by itself and shows the new grade.
     page.locator(".alert-info", has_text="Sandbox Shop is linked. Your grade is now").wait_for()
     assert shop.get_by_text("Linked", exact=True).is_visible()

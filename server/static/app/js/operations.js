@@ -88,11 +88,11 @@ export const OPERATIONS = {
   } }
 }`,
   Accounts: `query Accounts {
-  linkProviders { name kind displayName }
+  linkProviders { name kind displayName collectionNotice { statedPurpose dataKinds retentionDays version } }
   me { linkedAccounts { ${LINKED} } }
 }`,
-  StartLink: `mutation StartLink($provider: String!) {
-  startAccountLink(provider: $provider) {
+  StartLink: `mutation StartLink($provider: String!, $consentToCollect: Boolean!) {
+  startAccountLink(provider: $provider, consentToCollect: $consentToCollect) {
     __typename
     ... on AccountLinkStarted { authorizationUrl linkedAccount { id status } }
     ... on LinkRefused { code message }
