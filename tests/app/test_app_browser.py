@@ -398,9 +398,9 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
         "{ linkProviders { displayName collectionNotice { statedPurpose retentionDays } } }",
     )["linkProviders"]
     [notice] = [p["collectionNotice"] for p in providers if p["displayName"] == "Sandbox Shop"]
-    shown = shop.get_by_role("group").inner_text()
-    assert notice["statedPurpose"] in shown
-    assert f"At most {notice['retentionDays']} days after the last sync" in shown
+    notice_text = shop.get_by_role("group").inner_text()
+    assert notice["statedPurpose"] in notice_text
+    assert f"At most {notice['retentionDays']} days after the last sync" in notice_text
     agree = shop.get_by_role("button", name="Agree and link", exact=True)
     assert agree.evaluate("element => element === document.activeElement")
     page.keyboard.press("Enter")
