@@ -27,6 +27,8 @@ APP_HEADERS = {
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
+            # Only this origin: /graphql over https and the live events' websocket (CSP 3's
+            # 'self' matches ws:/wss: of the same host and port, and nothing else).
             "connect-src 'self'",
             "base-uri 'none'",
             "form-action 'none'",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,16 @@ import httpx
 import orjson
 import pytest
 from graphql import build_schema, parse, validate
-from playwright.sync_api import BrowserContext, Locator, Page, Route, sync_playwright
+from joserfc import jws
+from joserfc.jwk import KeySet
+from playwright.sync_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    sync_playwright,
+)
 
 from live_server import REPOSITORY, LiveServer, run_cli
 
@@ -50,8 +59,22 @@ SCREENS = {
     "consents": ("Consents", "我的授权"),
     "activity": ("Activity", "访问记录"),
     "accounts": ("Linked accounts", "关联账户"),
+    "assessments": ("Credit assessments", "信用评估"),
+    "privacy": ("Privacy and your data", "隐私与数据"),
 }
+JOURNEY_SCREENS = ("home", "requests", "consents", "activity", "accounts")
 WIDTHS = (360, 1280)
+# What the app says of each outcome (the partner decides; ScoreLink gives its answer).
+OUTCOME_WORDS = {
+    "APPROVE": "Within the partner's limits",
+    "REFER": "Referred to the partner's staff to judge",
+    "DECLINE": "Outside the partner's limits",
+}
+ASSESS = (
+    "mutation ($i: AssessmentInput!) { requestAssessment(input: $i) { __typename "
+    "... on AssessmentRequested { assessment { outcome } } "
+    "... on AssessmentRefused { code message } } }"
+)
 READ = "query ($id: ID!) { partner { subject(id: $id) { grade score reasonCodes { code } } } }"
 
 
@@ -98,10 +121,28 @@ class Partner:
         )
         assert body["data"]["requestConsent"]["__typename"] == "ConsentRequested", body
 
-    def read_newest_subject(self) -> dict[str, Any]:
+    def newest_subject(self) -> str:
         body = self.graphql("{ partner { grants(first: 1) { subjectId } } }")
         [grant] = body["data"]["partner"]["grants"]
-        return self.graphql(READ, id=grant["subjectId"])
+        return str(grant["subjectId"])
+
+    def read_newest_subject(self) -> dict[str, Any]:
+        return self.graphql(READ, id=self.newest_subject())
+
+    def assess(self, value: str, currency: str, product: str, months: int) -> str:
+        body = self.graphql(
+            ASSESS,
+            i={
+                "subjectId": self.newest_subject(),
+                "amount": {"value": value, "currency": currency},
+                "product": product,
+                "termMonths": months,
+                "reference": f"{value}-{currency}",
+            },
+        )
+        answer = body["data"]["requestAssessment"]
+        assert answer["__typename"] == "AssessmentRequested", answer
+        return str(answer["assessment"]["outcome"])
 
 
 @dataclass
@@ -153,6 +194,8 @@ class Browser:
     outside: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     session: dict[str, str] = field(default_factory=dict, repr=False)
+    # The refresh token the app holds now (a refresh rotates it).
+    latest_refresh: str = field(default="", repr=False)
 
     def watch(self) -> None:
         def only_the_server(route: Route) -> None:
@@ -164,6 +207,8 @@ class Browser:
 
         self.context.route("**/*", only_the_server)
         self.context.on("request", self._record)
+        # Routes do not see websockets: their addresses and subscriptions are recorded here.
+        self.page.on("websocket", self._record_socket)
         self.page.on("response", self._remember_tokens)
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         self.page.on(
@@ -175,15 +220,32 @@ class Browser:
         if request.url == f"{self.base}/graphql" and request.method == "POST":
             self.operations.append(orjson.loads(request.post_data))
 
+    def _record_socket(self, socket: Any) -> None:
+        if not socket.url.startswith(self.base.replace("http://", "ws://", 1) + "/"):
+            self.outside.append(socket.url)
+
+        def sent(payload: str | bytes) -> None:
+            message = orjson.loads(payload)
+            if message.get("type") == "subscribe":
+                self.operations.append(message["payload"])
+
+        socket.on("framesent", sent)
+
     def _remember_tokens(self, response: Any) -> None:
         # The test plays the person's other devices with the tokens the app was given.
         request = response.request
         if request.url != f"{self.base}/graphql" or request.method != "POST":
             return
-        if orjson.loads(request.post_data).get("operationName") == "VerifyLoginCode":
+        name = orjson.loads(request.post_data).get("operationName")
+        if name == "VerifyLoginCode":
             answer = response.json()["data"]["verifyLoginCode"]
             if answer["__typename"] == "SignedIn":
                 self.session = {"access": answer["accessToken"], "refresh": answer["refreshToken"]}
+                self.latest_refresh = answer["refreshToken"]
+        if name == "RefreshSession":
+            answer = response.json()["data"]["refreshSession"]
+            if answer["__typename"] == "SessionRefreshed":
+                self.latest_refresh = answer["refreshToken"]
 
     def sent(self, operation: str) -> int:
         return sum(1 for o in self.operations if o.get("operationName") == operation)
@@ -200,6 +262,13 @@ class Browser:
     def press(self, target: Locator, key: str = "Enter") -> None:
         self.focus_by_tab(target)
         self.page.keyboard.press(key)
+
+    def wait_until(self, condition: Callable[[], bool], seconds: float = 30) -> None:
+        for _ in range(int(seconds * 10)):
+            if condition():
+                return
+            self.page.wait_for_timeout(100)
+        pytest.fail("the condition never held")
 
     def button(self, name: str) -> Locator:
         return self.page.get_by_role("button", name=name, exact=True)
@@ -223,6 +292,8 @@ class Browser:
             "consents": "Consents",
             "activity": "Activity",
             "accounts": "Linked accounts",
+            "assessments": "Assessments",
+            "privacy": "Privacy",
         }
         zh = {
             "home": "首页",
@@ -230,6 +301,8 @@ class Browser:
             "consents": "我的授权",
             "activity": "访问记录",
             "accounts": "关联账户",
+            "assessments": "信用评估",
+            "privacy": "隐私与数据",
         }
         return (en if language == "en" else zh)[screen]
 
@@ -319,6 +392,18 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     browser.press(shop.get_by_role("button", name="Yes, unlink", exact=True))
     assert "Sandbox Shop is unlinked" in browser.status_text()
     browser.press(shop.get_by_role("button", name="Link", exact=True))
+    # Linking is consent to collect: the provider's notice first, as the API states it.
+    providers = _person(
+        browser,
+        "{ linkProviders { displayName collectionNotice { statedPurpose retentionDays } } }",
+    )["linkProviders"]
+    [notice] = [p["collectionNotice"] for p in providers if p["displayName"] == "Sandbox Shop"]
+    notice_text = shop.get_by_role("group").inner_text()
+    assert notice["statedPurpose"] in notice_text
+    assert f"At most {notice['retentionDays']} days after the last sync" in notice_text
+    agree = shop.get_by_role("button", name="Agree and link", exact=True)
+    assert agree.evaluate("element => element === document.activeElement")
+    page.keyboard.press("Enter")
     continue_link = page.get_by_role("link", name=re.compile("Continue at Sandbox Shop"))
     with page.expect_popup() as opened:
         browser.press(continue_link)
@@ -327,6 +412,8 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     provider.get_by_role("button", name="Allow").click()
     provider.get_by_role("heading", name="Account linked").wait_for()
     provider.close()
+    [started] = [o for o in browser.operations if o.get("operationName") == "StartLink"]
+    assert started["variables"]["consentToCollect"] is True
     # The app sees the link complete by itself and shows the new grade.
     page.locator(".alert-info", has_text="Sandbox Shop is linked. Your grade is now").wait_for()
     assert shop.get_by_text("Linked", exact=True).is_visible()
@@ -354,19 +441,27 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     browser.press(request.get_by_role("button", name="Approve 2 of 3", exact=True))
     assert "You approved Journey Bank's request." in browser.status_text()
 
-    # The partner reads over HTTP: what was approved, and not the scope switched off.
+    # Activity follows the person's live events: the partner's read over HTTP appears by
+    # itself, with no reload of the page and no press of Refresh.
+    browser.go("activity")
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    assert browser.sent("MyEvents") == 1
+    page.evaluate("() => { window.sameDocument = true; }")
+    loads = browser.sent("Activity")
     read = sandbox.bank.read_newest_subject()
     subject = read["data"]["partner"]["subject"]
     assert subject["grade"] == report["grade"]
     assert subject["score"] == report["score"]
     assert subject["reasonCodes"] is None
     assert [e["extensions"]["code"] for e in read["errors"]] == ["CONSENT_REQUIRED"]
-
-    browser.go("activity")
     log = page.locator("ol.log li").first
     log.filter(
         has_text="Journey Bank read your grade and score for a credit application."
     ).wait_for()
+    assert page.evaluate("() => window.sameDocument") is True
+    assert browser.sent("Activity") > loads  # the thin event made the app read the log again
+    # The page may open a websocket to its own origin only.
+    _assert_csp_refuses_a_socket_elsewhere(browser)
     browser.focus_by_tab(page.get_by_label("Show"))
     page.get_by_label("Show").select_option(label="Journey Bank")
     assert all("Journey Bank" in line for line in page.locator("ol.log li").all_inner_texts())
@@ -397,7 +492,7 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     for language in ("en", "zh-Hans"):
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
-            for screen in SCREENS:
+            for screen in JOURNEY_SCREENS:
                 browser.go(screen, language)
                 browser.check(f"{screen}-{width}-{language}")
         if language == "en":
@@ -412,6 +507,24 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
         page.set_viewport_size({"width": width, "height": 900})
         browser.check(f"signin-{width}-zh-Hans")
     assert browser.problems == []
+
+
+def _assert_csp_refuses_a_socket_elsewhere(browser: Browser) -> None:
+    """The same server under another host name is another origin: CSP refuses the socket."""
+    elsewhere = browser.base.replace("http://127.0.0.1", "ws://localhost", 1) + "/graphql"
+    blocked = browser.page.evaluate(
+        """(url) => new Promise((resolve) => {
+            document.addEventListener('securitypolicyviolation',
+                (e) => resolve(`${e.effectiveDirective} ${e.blockedURI}`), { once: true });
+            try { new WebSocket(url, 'graphql-transport-ws'); } catch (e) { resolve(e.name); }
+        })""",
+        elsewhere,
+    )
+    assert blocked in {f"connect-src {elsewhere}", "SecurityError"}, blocked
+    refused = [p for p in browser.problems if "Content Security Policy" in p]
+    assert len(refused) == 1, browser.problems
+    assert elsewhere in refused[0], refused
+    browser.problems.remove(refused[0])
 
 
 def _person(browser: Browser, query: str, **variables: Any) -> dict[str, Any]:
@@ -430,6 +543,16 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     browser: Browser, sandbox: Sandbox
 ) -> None:
     page = browser.page
+    # Live events pass through the test, which can drop them and refuse new sockets.
+    sockets: dict[str, Any] = {"cut": False, "open": []}
+
+    def through(socket: WebSocketRoute) -> None:
+        if sockets["cut"]:
+            socket.close(code=1011)
+        else:
+            sockets["open"].append((socket, socket.connect_to_server()))
+
+    page.route_web_socket(re.compile(r"/graphql$"), through)
     # A wrong code: the refusal in words, with the tries the API says are left.
     page.goto(f"{sandbox.base}/app/")
     browser.loaded("Sign in")
@@ -503,6 +626,39 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
     ]
     assert len(active) == 1
 
+    # The live socket drops: Activity says so and loads the log itself; Refresh still works
+    # while the socket is down, and Activity comes back live by itself.
+    browser.go("activity")
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    sockets["cut"] = True
+    loads = browser.sent("Activity")
+    for app_side, server_side in sockets["open"]:
+        server_side.close()
+        app_side.close(code=1001)
+    page.get_by_role("status").filter(has_text="Live updates are paused").wait_for()
+    browser.wait_until(lambda: browser.sent("Activity") > loads)  # the fallback's own load
+    page.locator("section[aria-busy]").wait_for(state="detached")
+    sandbox.bank.read_newest_subject()
+    reads = page.locator("ol.log li").filter(
+        has_text="Journey Bank read your grade and score to manage your account."
+    )
+    page.wait_for_timeout(1500)
+    assert reads.count() == 0  # nothing live while the socket is down
+    browser.press(browser.button("Refresh"))
+    reads.first.wait_for()
+    sockets["cut"] = False
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    sandbox.bank.read_newest_subject()
+    browser.wait_until(lambda: reads.count() == 2)
+    browser.check("activity-live-360-en")
+    # The server ends a subscription whose token it no longer honours: the app refreshes the
+    # session and subscribes again with the new token.
+    refreshes, subscriptions = browser.sent("RefreshSession"), len(sockets["open"])
+    sockets["open"][-1][0].send('{"id": "1", "type": "complete"}')
+    browser.wait_until(lambda: len(sockets["open"]) == subscriptions + 1)
+    page.get_by_role("status").filter(has_text="Live:").wait_for()
+    assert browser.sent("RefreshSession") == refreshes + 1
+
     # Renewing the consent just given.
     browser.go("consents")
     consent = page.get_by_role("article").filter(has_text="Journey Bank")
@@ -514,7 +670,7 @@ def test_faults_are_told_in_words_and_nothing_is_sent_twice(
         f"{sandbox.base}/graphql",
         json={
             "query": "mutation ($t: String!) { logout(refreshToken: $t) { __typename } }",
-            "variables": {"t": browser.session["refresh"]},
+            "variables": {"t": browser.latest_refresh},
         },
     )
     assert ended.json()["data"]["logout"]["__typename"] == "LoggedOut"
@@ -563,4 +719,169 @@ def test_the_app_refreshes_its_session_before_the_access_token_ends(
         },
     )
     assert again.json()["data"]["refreshSession"]["__typename"] == "InvalidRefreshToken"
+    assert browser.problems == []
+
+
+def test_assessments_and_privacy_by_keyboard_in_both_languages(
+    browser: Browser, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    page = browser.page
+    browser.sign_in(PERSONA_A)
+    browser.loaded("Your credit grade")
+    # The bank is given a consent covering assessments, then asks about two amounts.
+    sandbox.bank.ask(PERSONA_A, "GRADE, SCORE, CREDIT_ASSESSMENT", "CREDIT_APPLICATION")
+    [asked] = _person(browser, "{ me { consentRequests { id } } }")["me"]["consentRequests"]
+    approved = _person(
+        browser,
+        "mutation ($id: ID!) { approveConsentRequest(id: $id) { __typename } }",
+        id=asked["id"],
+    )
+    assert approved["approveConsentRequest"]["__typename"] == "ConsentGranted"
+    outcomes = {
+        "CNY 2,500.00": sandbox.bank.assess("2500.00", "CNY", "LOAN", 12),
+        "HKD 1,999.50": sandbox.bank.assess("1999.50", "HKD", "INSTALMENT_PURCHASE", 6),
+    }
+
+    # Who asked, which amount (the exact decimal, with its currency), product, term, status
+    # and what ScoreLink told the partner.
+    browser.go("assessments")
+    cards = page.get_by_role("article")
+    assert cards.count() == 2
+    loan, purchase = (cards.filter(has_text=amount) for amount in outcomes)
+    assert "Asked about CNY 2,500.00 for a loan over 12 months." in loan.inner_text()
+    assert (
+        "Asked about HKD 1,999.50 for a purchase paid in instalments over 6 months."
+        in purchase.inner_text()
+    )
+    for card, outcome in zip((loan, purchase), outcomes.values(), strict=True):
+        text = card.inner_text()
+        assert "Journey Bank" in text
+        assert "Answered" in text
+        assert OUTCOME_WORDS[outcome] in text
+
+    # A copy of the data: a one-time link, downloaded by keyboard.
+    browser.go("privacy")
+    browser.press(browser.button("Prepare my data"))
+    link = page.get_by_role("link", name="Download my data (JSON)")
+    link.wait_for()
+    assert link.evaluate("element => element === document.activeElement")
+    with page.expect_download() as exported:
+        page.keyboard.press("Enter")
+    document = orjson.loads(Path(exported.value.path()).read_bytes())
+    assert document["profile"]["phone"] == f"+86{PERSONA_A}"
+    assert [c["status"] for c in document["consentsToShare"] if c["status"] == "ACTIVE"]
+
+    # The consent receipt, verified with the published keys: the claims the API gives (each
+    # receipt is signed afresh, so the signatures differ).
+    receipt_button = browser.button("Download the receipt for Journey Bank")
+    browser.focus_by_tab(receipt_button)
+    with page.expect_download() as saved:
+        page.keyboard.press("Enter")
+    assert saved.value.suggested_filename.endswith(".jws")
+    receipt = Path(saved.value.path()).read_text(encoding="utf-8")
+    [consent] = [
+        c
+        for c in _person(browser, "{ me { consents { receipt partner { name } } } }")["me"][
+            "consents"
+        ]
+        if c["partner"]["name"] == "Journey Bank"
+    ]
+    keys = KeySet.import_key_set(httpx.get(f"{sandbox.base}/.well-known/jwks.json").json())
+    claims, expected = (
+        orjson.loads(jws.deserialize_compact(text, keys, algorithms=["ES256"]).payload)
+        for text in (receipt, consent["receipt"])
+    )
+    assert claims == expected
+    assert claims["sub"] == sandbox.bank.newest_subject()  # the partner's id, not the number
+    assert PERSONA_A not in orjson.dumps(claims).decode()
+
+    # Disputing a data point behind the report: the first reason code, by keyboard.
+    report = _person(browser, "{ me { report { reasonCodes { code } } } }")["me"]["report"]
+    first_code = report["reasonCodes"][0]["code"]
+    point = page.get_by_label("What is wrong", exact=True)
+    assert point.input_value() == "0"
+    assert point.locator("option").first.inner_text().startswith(first_code)
+    browser.focus_by_tab(page.get_by_label(re.compile("What is wrong with it")))
+    page.keyboard.type("I have never returned an order.")
+    browser.press(browser.button("Send the dispute"))
+    assert "Your dispute is recorded. ScoreLink will resolve it by" in browser.status_text()
+    disputed = page.locator("li.dispute").filter(has_text="I have never returned an order.")
+    assert f"{first_code} · Open" in disputed.inner_text()
+    disputes = _person(browser, "{ me { disputes { kind reference status } } }")["me"]["disputes"]
+    assert disputes == [{"kind": "REASON_CODE", "reference": first_code, "status": "OPEN"}]
+    # The same point again while it is open: the API's refusal, in words.
+    page.get_by_label(re.compile("What is wrong with it")).fill("Still wrong.")
+    browser.press(browser.button("Send the dispute"))
+    assert "You already have an open dispute of this data point." in browser.alert()
+
+    # Both screens in both languages at both widths.
+    for language in ("en", "zh-Hans"):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for screen in ("assessments", "privacy"):
+                browser.go(screen, language)
+                browser.check(f"{screen}-{width}-{language}")
+        browser.press(browser.button("中文" if language == "en" else "English"))
+        browser.loaded(SCREENS["privacy"][0 if language == "zh-Hans" else 1])
+    page.set_viewport_size({"width": 360, "height": 900})
+    browser.go("activity")
+    log = page.locator("ol.log").inner_text()
+    assert "You asked for a copy of your data." in log
+    assert "You downloaded a copy of your data." in log
+    assert "Journey Bank asked for a credit assessment of you for a credit application." in log
+
+    # A wrong deletion code with no code pending has no tries to count: words without them.
+    words = page.evaluate(
+        """async () => {
+            const { loadCatalogue } = await import('/app/assets/js/i18n.js');
+            const tr = await loadCatalogue('en');
+            return [null, 2].map(
+                (n) => tr.refusal({ code: 'INVALID_CODE', details: { attemptsLeft: n } }));
+        }"""
+    )
+    assert words == [
+        "That code is not right, or it was already used. Ask for a new one.",
+        "That code is not right. Tries left for this code: 2.",
+    ]
+
+    # Deleting the account: a clear warning, then a fresh code (a number gets one a minute,
+    # so the button may count down first), a wrong code refused in words, then the right one.
+    consents = _person(browser, "{ me { consents { status } } }")["me"]["consents"]
+    active = sum(1 for c in consents if c["status"] == "ACTIVE")
+    browser.go("privacy")
+    main = page.locator("main")
+    assert "Deleting your account cannot be undone." in main.inner_text()
+    start = page.locator("#delete-start")
+    browser.press(start)
+    code = page.get_by_label(f"Code sent to +86{PERSONA_A}")
+    code.or_(page.get_by_role("alert")).wait_for()
+    if not code.is_visible():
+        alert = browser.alert()
+        assert re.search(r"You can ask for another in \d+ s", alert), alert
+        assert re.match(r"Send a new code in \d+ s", start.inner_text())
+        page.wait_for_function(
+            "() => !document.getElementById('delete-start').disabled", timeout=75_000
+        )
+        browser.press(start)
+    code.wait_for()
+    assert code.evaluate("element => element === document.activeElement")
+    browser.check("privacy-delete-code-360-en")
+    page.keyboard.type("000000")
+    page.keyboard.press("Enter")
+    assert "That code is not right. Tries left for this code: 4." in browser.alert()
+    code.fill(SANDBOX_CODE)
+    browser.press(browser.button("Delete my account for good"))
+    browser.loaded("Sign in")
+    notice = page.inner_text("main")
+    assert "Your account has been deleted and you have been signed out." in notice
+    assert f"Consents revoked: {active}." in notice
+    assert page.url.endswith("#/home")
+    assert browser.sent("Logout") == 0  # the server ended every session itself
+    # The server agrees: the session's token is refused and the partner's subject is gone.
+    gone = httpx.post(
+        f"{sandbox.base}/graphql",
+        json={"query": "{ me { phone } }"},
+        headers={"authorization": f"Bearer {browser.session['access']}"},
+    )
+    assert gone.status_code == 401 or gone.json()["errors"], gone.text
     assert browser.problems == []

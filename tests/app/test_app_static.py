@@ -35,7 +35,14 @@ SCRIPTS = sorted((APP_DIRECTORY / "js").glob("*.js"))
 LANGUAGES = ("en", "zh-Hans")
 # The refusal codes the API can give a person, by enum in schema.graphql, plus the codes of
 # errors and HTTP refusals the app meets on the way (DESIGN.md and the README's error model).
-REFUSAL_ENUMS = ("LoginErrorCode", "SessionErrorCode", "ConsentErrorCode", "LinkErrorCode")
+REFUSAL_ENUMS = (
+    "LoginErrorCode",
+    "SessionErrorCode",
+    "ConsentErrorCode",
+    "LinkErrorCode",
+    "DataRightsErrorCode",
+    "DisputeErrorCode",
+)
 OTHER_REFUSALS = ("UNEXPECTED_ERROR", "SERVICE_UNAVAILABLE", "RATE_LIMITED", "MODEL_UNAVAILABLE")
 
 
@@ -104,6 +111,17 @@ def test_every_message_the_code_names_is_in_the_catalogue() -> None:
     assert named <= catalogue.keys(), named - catalogue.keys()
 
 
+def test_every_state_of_the_live_connection_has_words_in_both_languages() -> None:
+    # Activity names its message by the state (`activity.live.<state>`), which the test of
+    # literal keys above cannot see.
+    source = (APP_DIRECTORY / "js" / "live.js").read_text(encoding="utf-8")
+    states = re.findall(r"^export const [A-Z]+ = '(\w+)';$", source, re.MULTILINE)
+    assert len(states) == 3, states
+    for language in LANGUAGES:
+        catalogue = _catalogue(language)
+        assert {f"activity.live.{state}" for state in states} <= catalogue.keys(), language
+
+
 def test_every_refusal_the_api_can_give_has_words_in_both_languages() -> None:
     schema = (REPOSITORY / "schema.graphql").read_text(encoding="utf-8")
     codes = set(OTHER_REFUSALS)
@@ -117,7 +135,7 @@ def test_every_refusal_the_api_can_give_has_words_in_both_languages() -> None:
         assert not missing, (language, missing)
 
 
-def test_scopes_purposes_and_partner_types_have_words_in_both_languages() -> None:
+def test_every_value_the_app_shows_has_words_in_both_languages() -> None:
     schema = build_schema((REPOSITORY / "schema.graphql").read_text(encoding="utf-8"))
     for language in LANGUAGES:
         catalogue = _catalogue(language)
@@ -129,6 +147,12 @@ def test_scopes_purposes_and_partner_types_have_words_in_both_languages() -> Non
             ("ConsentRequestStatus", ("requestStatus.{}",)),
             ("LinkStatus", ("linkStatus.{}",)),
             ("Access", ("access.{}",)),
+            ("AccessEvent", ("event.{}",)),
+            ("Product", ("product.{}",)),
+            ("AssessmentStatus", ("assessmentStatus.{}",)),
+            ("Outcome", ("outcome.{}",)),
+            ("DisputeStatus", ("disputeStatus.{}",)),
+            ("DisputeKind", ("disputeKind.{}",)),
         ):
             for value in schema.type_map[enum].values:  # type: ignore[attr-defined]
                 for key in keys:

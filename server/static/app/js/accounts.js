@@ -48,10 +48,17 @@ export class Accounts extends Screen {
     return provider ? provider.displayName : name;
   }
 
+  // Linking needs the person's consent to collect the provider's data: the provider's notice
+  // (purpose, data kinds, retention) is shown first, and agreeing to it starts the link.
+  showNotice(provider) {
+    this.setState({ noticeFor: provider.name }, () => document.getElementById(`agree-${provider.name}`)?.focus());
+  }
+
   link(provider) {
     const { api, tr } = this.props;
     return this.act(`link:${provider.name}`, async () => {
-      const data = await api.call('StartLink', { provider: provider.name });
+      const data = await api.call('StartLink', { provider: provider.name, consentToCollect: true });
+      this.setState({ noticeFor: null });
       const started = outcome(data.startAccountLink, 'AccountLinkStarted');
       this.setState({ authorizationUrl: { provider: provider.displayName, url: started.authorizationUrl } });
       await this.reload();
@@ -90,6 +97,26 @@ export class Accounts extends Screen {
       ${providers.map((provider) => this.card(provider, accounts.find((a) => a.provider === provider.name)))}`;
   }
 
+  notice(provider) {
+    const { tr } = this.props;
+    const busy = this.state.busy !== null;
+    const notice = provider.collectionNotice;
+    return html`<div class="confirm" role="group" aria-labelledby=${`notice-${provider.name}`}>
+      <p id=${`notice-${provider.name}`}><strong>${tr.t('accounts.notice.title', { provider: provider.displayName })}</strong></p>
+      <dl class="facts small">
+        <div><dt>${tr.t('accounts.notice.purpose')}</dt><dd>${notice.statedPurpose}</dd></div>
+        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${notice.dataKinds.join(tr.t('list.separator'))}</dd></div>
+        <div><dt>${tr.t('accounts.notice.kept')}</dt><dd>${tr.t('accounts.notice.days', { days: notice.retentionDays })}</dd></div>
+      </dl>
+      <p class="hint">${tr.t('accounts.notice.withdraw', { version: notice.version })}</p>
+      <div class="row">
+        <button type="button" class="primary" id=${`agree-${provider.name}`} disabled=${busy}
+          onClick=${() => this.link(provider)}>${tr.t('accounts.notice.agree')}</button>
+        <button type="button" disabled=${busy} onClick=${() => this.setState({ noticeFor: null })}>${tr.t('action.cancel')}</button>
+      </div>
+    </div>`;
+  }
+
   card(provider, account) {
     const { tr } = this.props;
     const busy = this.state.busy !== null;
@@ -103,12 +130,13 @@ export class Accounts extends Screen {
       ${account && account.lastSyncedAt && html`<p class="hint">${tr.t('accounts.lastSynced', { when: tr.when(account.lastSyncedAt) })}</p>`}
       <div class="row">
         ${(!account || account.status !== 'LINKED') && html`<button type="button" class="primary" disabled=${busy}
-          onClick=${() => this.link(provider)}>${tr.t(account && account.status === 'PENDING' ? 'accounts.linkAgain' : 'accounts.link')}</button>`}
+          onClick=${() => this.showNotice(provider)}>${tr.t(account && account.status === 'PENDING' ? 'accounts.linkAgain' : 'accounts.link')}</button>`}
         ${account && account.status === 'LINKED' && html`<button type="button" disabled=${busy}
           onClick=${() => this.sync(account)}>${tr.t('accounts.sync')}</button>`}
         ${usable && this.state.confirming !== account.id && html`<button type="button" class="danger" disabled=${busy}
           onClick=${() => this.setState({ confirming: account.id })}>${tr.t('accounts.unlink')}</button>`}
       </div>
+      ${this.state.noticeFor === provider.name && this.notice(provider)}
       ${usable && this.state.confirming === account.id && html`<div class="confirm" role="group" aria-label=${tr.t('accounts.unlink')}>
         <p>${tr.t('accounts.confirmUnlink', { provider: provider.displayName })}</p>
         <div class="row">

@@ -1,8 +1,43 @@
 // The person's access log in words, newest first, with a per-partner summary and a filter.
+// It follows the person's live events and reads the log again on each; without the socket it
+// loads once when the connection drops and on Refresh.
+import { LIVE, LiveEvents, OFFLINE } from './live.js';
 import { html, Screen } from './ui.js';
 
 export class Activity extends Screen {
   titleKey = 'activity.title';
+
+  componentDidMount() {
+    super.componentDidMount();
+    this.live = new LiveEvents(this.props.api, {
+      onEvent: () => this.refreshSoon(),
+      onChange: (live) => {
+        this.setState({ live });
+        // Coming live closes the gap since the last load; dropping is the fallback's load.
+        if (live === LIVE || live === OFFLINE) this.refreshSoon();
+      },
+    });
+    this.live.start();
+  }
+
+  componentWillUnmount() {
+    super.componentWillUnmount();
+    this.live.stop();
+  }
+
+  // Events come in bursts: one load at a time, and one more if any arrived meanwhile.
+  refreshSoon() {
+    if (this.loading) {
+      this.again = true;
+      return;
+    }
+    this.loading = true;
+    this.again = false;
+    this.reload().finally(() => {
+      this.loading = false;
+      if (this.again && this.mounted) this.refreshSoon();
+    });
+  }
 
   async fetch() {
     return (await this.props.api.call('Activity', {})).me.accessLog;
@@ -39,14 +74,16 @@ export class Activity extends Screen {
 
   view(entries) {
     const { tr } = this.props;
-    if (!entries.length) return html`<p>${tr.t('activity.none')}</p>`;
+    const live = this.state.live || 'connecting';
+    const controls = html`<div class="row">
+        <p class=${`live live-${live}`} role="status">${tr.t(`activity.live.${live}`)}</p>
+        <button type="button" onClick=${() => this.refreshSoon()}>${tr.t('action.refresh')}</button>
+      </div>`;
+    if (!entries.length) return html`${controls}<p>${tr.t('activity.none')}</p>`;
     const partnerId = this.state.partnerId || '';
     const shown = partnerId ? entries.filter((e) => e.partner?.id === partnerId) : entries;
     const summary = this.summary(entries);
-    return html`
-      <div class="row">
-        <button type="button" onClick=${() => this.reload()}>${tr.t('action.refresh')}</button>
-      </div>
+    return html`${controls}
       <h2>${tr.t('activity.summary')}</h2>
       <div class="table-wrap"><table>
         <thead><tr>

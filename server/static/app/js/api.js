@@ -35,6 +35,11 @@ export class Api {
     };
   }
 
+  // The server already ended every session (the account was deleted): only drop the tokens.
+  forget() {
+    this.session = null;
+  }
+
   async logout() {
     const session = this.session;
     this.session = null;
@@ -49,10 +54,16 @@ export class Api {
     }
   }
 
-  // Run a named operation as the signed-in person; return its `data`.
-  async call(name, variables = {}) {
+  // An access token with time left on it, refreshed first when it is about to end.
+  async accessToken() {
     if (!this.session) throw new SessionEnded();
     if (Date.now() > this.session.expiresAt - REFRESH_MARGIN_MS) await this.refresh();
+    return this.session.access;
+  }
+
+  // Run a named operation as the signed-in person; return its `data`.
+  async call(name, variables = {}) {
+    await this.accessToken();
     try {
       return await this.send(name, variables, this.session.access);
     } catch (error) {

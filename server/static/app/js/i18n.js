@@ -58,9 +58,16 @@ export class Translator {
   }
 
   // Words for a refusal: the catalogue's text for its code, else the server's own message.
+  // A message whose placeholder the refusal left empty (INVALID_CODE when no code is pending
+  // has no tries to count) uses its `.plain` form.
   refusal(error) {
+    const details = error.details || {};
     const key = `refusal.${error.code}`;
-    if (this.has(key)) return this.t(key, error.details || {});
+    if (this.has(key)) {
+      const names = [...this.messages[key].matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const empty = names.some((name) => details[name] === null || details[name] === undefined);
+      return this.t(empty && this.has(`${key}.plain`) ? `${key}.plain` : key, details);
+    }
     return error.message || this.t('refusal.UNEXPECTED_ERROR', error.details || {});
   }
 
@@ -70,6 +77,14 @@ export class Translator {
 
   day(iso) {
     return this.date.format(new Date(iso));
+  }
+
+  // An amount exactly as the API gives it (a decimal string, never a binary float), with its
+  // currency and the whole part grouped in thousands.
+  money({ value, currency }) {
+    const [whole, fraction] = value.split('.');
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return this.t('money', { currency, amount: fraction === undefined ? grouped : `${grouped}.${fraction}` });
   }
 
   scopes(scopes) {

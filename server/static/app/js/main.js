@@ -3,9 +3,11 @@ import { render } from '../vendor/preact/preact.mjs';
 import { Accounts } from './accounts.js';
 import { Activity } from './activity.js';
 import { Api } from './api.js';
+import { Assessments } from './assessments.js';
 import { Consents } from './consents.js';
 import { Home } from './home.js';
 import { LANGUAGES, loadCatalogue, preferredLanguage, rememberLanguage } from './i18n.js';
+import { Privacy } from './privacy.js';
 import { Requests } from './requests.js';
 import { SignIn } from './signin.js';
 import { Component, html } from './ui.js';
@@ -16,6 +18,8 @@ const SCREENS = {
   consents: Consents,
   activity: Activity,
   accounts: Accounts,
+  assessments: Assessments,
+  privacy: Privacy,
 };
 
 function currentRoute() {
@@ -69,6 +73,16 @@ class App extends Component {
     this.setState({ signedIn: false, notice: this.state.tr.t('session.signedOut') });
   }
 
+  // The account is gone and the server ended every session: back to sign-in, at home (the
+  // privacy screen of a deleted account has nothing to show).
+  accountDeleted(deleted) {
+    this.api.forget();
+    window.history.replaceState(null, '', '#/home');
+    this.setState({ signedIn: false, route: 'home', notice: this.state.tr.t('privacy.deleted', {
+      consents: deleted.revokedConsents, accounts: deleted.deletedLinkedAccounts, reports: deleted.deletedReports,
+    }) });
+  }
+
   render() {
     const { tr, signedIn, route, notice, failed } = this.state;
     if (failed) {
@@ -96,7 +110,8 @@ class App extends Component {
         ${Object.keys(SCREENS).map((name) => html`<li><a href=${`#/${name}`}
           aria-current=${name === route ? 'page' : undefined}>${tr.t(`nav.${name}`)}</a></li>`)}
       </ul></nav>
-      <main id="main"><${Screen} key=${route} api=${this.api} tr=${tr} /></main>`;
+      <main id="main"><${Screen} key=${route} api=${this.api} tr=${tr}
+        onDeleted=${(deleted) => this.accountDeleted(deleted)} /></main>`;
   }
 }
 

@@ -88,11 +88,11 @@ export const OPERATIONS = {
   } }
 }`,
   Accounts: `query Accounts {
-  linkProviders { name kind displayName }
+  linkProviders { name kind displayName collectionNotice { statedPurpose dataKinds retentionDays version } }
   me { linkedAccounts { ${LINKED} } }
 }`,
-  StartLink: `mutation StartLink($provider: String!) {
-  startAccountLink(provider: $provider) {
+  StartLink: `mutation StartLink($provider: String!, $consentToCollect: Boolean!) {
+  startAccountLink(provider: $provider, consentToCollect: $consentToCollect) {
     __typename
     ... on AccountLinkStarted { authorizationUrl linkedAccount { id status } }
     ... on LinkRefused { code message }
@@ -112,4 +112,37 @@ export const OPERATIONS = {
     ... on LinkRefused { code message }
   }
 }`,
+  Assessments: `query Assessments {
+  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt ${PARTNER} } }
+}`,
+  Privacy: `query Privacy {
+  me {
+    phone consents { ${CONSENT} receipt }
+    report { reasonCodes { code text textZh } dataSources }
+    disputes { id kind reference explanation status createdAt resolveBy resolvedAt resolution }
+  }
+}`,
+  DisputeDataPoint: `mutation DisputeDataPoint($kind: DisputeKind!, $reference: String!, $explanation: String!) {
+  disputeDataPoint(kind: $kind, reference: $reference, explanation: $explanation) {
+    __typename
+    ... on DataPointDisputed { dispute { id status resolveBy } }
+    ... on DisputeRefused { code message }
+  }
+}`,
+  RequestDataExport: `mutation RequestDataExport {
+  requestDataExport {
+    __typename
+    ... on DataExportReady { downloadUrl expiresAt }
+    ... on DataRightsRefused { code message attemptsLeft }
+  }
+}`,
+  DeleteMyAccount: `mutation DeleteMyAccount($code: String!) {
+  deleteMyAccount(code: $code) {
+    __typename
+    ... on AccountDeleted { revokedConsents deletedLinkedAccounts deletedReports }
+    ... on DataRightsRefused { code message attemptsLeft }
+  }
+}`,
+  // Live: the person's own events (thin: a type and ids); Activity reads the log again on each.
+  MyEvents: `subscription MyEvents { myEvents { id type objectId sequence } }`,
 };
