@@ -130,7 +130,11 @@ class AssessmentPath:
         extended = assessment.tier is Tier.EXTENDED
         # EXTENDED: every linked account now; STANDARD: only data older than a day.
         synced_before = self._clock() if extended else self._clock() - STALE_AFTER
-        failures = await self._linking.sync_stale(assessment.person_id, synced_before)
+        # No re-score there: the assessment scores right after (a waiting one when the person
+        # links, which re-scores too).
+        failures = await self._linking.sync_stale(
+            assessment.person_id, synced_before, rescore=False
+        )
         if extended:
             missing = await missing_sources(assessment.person_id)
             if missing:

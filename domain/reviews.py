@@ -74,6 +74,10 @@ class ReviewPage:
     has_next_page: bool
     end_cursor: str | None
 
+    @property
+    def cursors(self) -> list[str]:
+        return [_cursor(case.review) for case in self.cases]
+
 
 @dataclass(frozen=True)
 class ReviewDecision:
@@ -280,6 +284,11 @@ async def decide_review(
     row = await AssessmentReview.get_or_none(id=parsed) if parsed else None
     if row is None:
         raise ReviewRefused("NOT_FOUND", "no review with this id")
+    expires = row.claim_expires_at
+    holds = row.claimed_by == staff_id and expires is not None and expires > now
+    if row.decided_at is not None or not holds:
+        # Whose the review is comes before what the decision says.
+        raise await _why_not(row.id, staff_id, now)
     assessment = await Assessment.get(id=row.assessment_id)
     limit = _limit(decision.limit, assessment.currency)
     note = (decision.note or "").strip()

@@ -35,7 +35,7 @@ from schema.report import AccountKind
 from schema.subject import ReasonCode
 
 
-def _decimal_string(value: Decimal, currency: str) -> str:
+def decimal_string(value: Decimal, currency: str) -> str:
     return str(value.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency])))
 
 
@@ -167,7 +167,7 @@ class Assessment:
     @strawberry.field(description="The amount asked for.")
     def amount(self) -> Money:
         a = self.view.assessment
-        return Money(value=_decimal_string(a.amount, a.currency), currency=a.currency)
+        return Money(value=decimal_string(a.amount, a.currency), currency=a.currency)
 
     @strawberry.field(description="The product asked for.")
     def product(self) -> Product:
@@ -217,7 +217,7 @@ class Assessment:
         a = self.view.assessment
         if a.recommended_limit is None:
             return None
-        return Money(value=_decimal_string(a.recommended_limit, a.currency), currency=a.currency)
+        return Money(value=decimal_string(a.recommended_limit, a.currency), currency=a.currency)
 
     @scoped(Scope.CREDIT_ASSESSMENT, description="Why the outcome is what it is.")
     def reason_codes(self) -> list[ReasonCode] | None:
@@ -474,7 +474,7 @@ class MyAssessment:
         return cls(
             id=strawberry.ID(str(a.id)),
             partner=partner_card(mine.partner),
-            amount=Money(value=_decimal_string(a.amount, a.currency), currency=a.currency),
+            amount=Money(value=decimal_string(a.amount, a.currency), currency=a.currency),
             product=Product[a.product.value],
             term_months=a.term_months,
             status=AssessmentStatus[a.status.value],

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from assessment_support import asking, granted, request
 from starlette.applications import Starlette
+from tortoise.context import TortoiseContext
 
 from consent.catalog import PartnerType
 from consent_support import Actors
 from domain.assessment_models import Assessment, AssessmentReview, Outcome
-from domain.assessment_path import AssessmentPath
+from domain.assessment_path import AssessmentPath, missing_sources
 from domain.assessment_terms import AssessmentTerms
 from domain.clock import utc_now
 from domain.event_models import OutboxEvent
-from domain.models import LinkedAccount
+from domain.models import AccountKind, LinkedAccount, Person
+from domain.sandbox import seed_sandbox
+from domain.secret_keys import SecretKeys
 from linking_support import link_account
+from server.settings import SANDBOX_SECRET_KEY
 
 EXTENDED = {"amount": {"value": "6000.00", "currency": "CNY"}}
 MY_ASSESSMENTS = "{ me { assessments { id status tasks { kind text } } } }"
@@ -209,3 +214,12 @@ def test_review_routing_follows_the_issue(
 ) -> None:
     path = AssessmentPath(AssessmentTerms(), None, None)  # type: ignore[arg-type]
     assert path.review_reasons(_assessment(amount, champion, challenger), outcome) == reasons
+
+
+async def test_the_sandbox_persona_without_an_ecommerce_account_makes_it_wait(
+    orm: TortoiseContext, trained_model_dir: Path
+) -> None:
+    await seed_sandbox(SecretKeys(SANDBOX_SECRET_KEY), trained_model_dir)
+    persona = await Person.get(phone="+8613800000008")
+
+    assert await missing_sources(persona.id) == [AccountKind.ECOMMERCE]

@@ -8,7 +8,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('scorelink', '0012_events_and_webhooks')]
+    dependencies = [('scorelink', '0017_consent_grants_by_person')]
 
     initial = False
 
