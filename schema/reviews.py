@@ -102,8 +102,12 @@ class ReviewCase:
 
 
 def _live(review: AssessmentReview) -> bool:
+    """An undecided review's claim that has not lapsed."""
     expires = review.claim_expires_at
-    return review.claimed_by is not None and expires is not None and expires > utc_now()
+    undecided = review.decided_at is None
+    return (
+        undecided and review.claimed_by is not None and expires is not None and expires > utc_now()
+    )
 
 
 @strawberry.type(description="One page of the review queue.")

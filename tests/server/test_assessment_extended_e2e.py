@@ -268,6 +268,14 @@ def test_the_review_path_with_two_analysts(
         "note": "decided by a credit analyst, changing the automatic recommendation",
     }
     assert _post(base, QUEUE, zhao)["data"]["staff"]["reviewQueue"]["edges"] == []
+    one = "query($id: ID!) { staff { review(id: $id) { id claimedByMe } } }"
+    assert _post(base, one, zhao, id=review)["data"]["staff"]["review"] == {
+        "id": review,
+        "claimedByMe": False,  # decided: nobody holds it any more
+    }
+    missing = _post(base, one, zhao, id="no-such-review")
+    assert missing["data"]["staff"]["review"] is None
+    assert missing["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
     # The person sees that an analyst looked, for the bank, in their access log.
     log = _graphql(base, "{ me { accessLog { event partner { name } } } }", person)
     assert {"event": "ANALYST_READ", "partner": {"name": "E2E Bank"}} in log["data"]["me"][
