@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from bench import (
+    bench_assessments,
     bench_events,
     bench_http_load,
     bench_linking,
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "scale": bench_scale,
     "events": bench_events,
     "rescore": bench_rescore,
+    "assessments": bench_assessments,
 }
 
 

@@ -48,6 +48,9 @@ class LogEvent(enum.StrEnum):
     DATA_EXPORTED = "DATA_EXPORTED"
     # A partner asked for a credit assessment (its result is read later as a READ).
     ASSESSMENT_REQUESTED = "ASSESSMENT_REQUESTED"
+    # A credit analyst looked at an assessment in review, seeing what the person granted the
+    # asking partner (the entry names that partner, its grant and the scopes returned).
+    ANALYST_READ = "ANALYST_READ"
 
 
 @dataclass(frozen=True)

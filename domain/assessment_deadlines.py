@@ -1,8 +1,11 @@
 """The deadline watch: marks assessments past `dueBy` and expires those left untouched.
 
-An open assessment past its `dueBy` gets an SLA_BREACHED step on its timeline (it still
-completes); one still open 24 hours after `dueBy` is EXPIRED. Each change is a conditional
-update, so several server processes running the watch at once mark each assessment once.
+An open assessment past its `dueBy` gets an SLA_BREACHED step on its timeline and the partner
+an `assessment.sla_breached` event (it still completes); one still open 24 hours after `dueBy`
+is EXPIRED. While WAITING_FOR_PERSON the deadline is paused (it moves on by the wait when the
+assessment resumes), so a waiting assessment is never marked late; one whose person has not
+acted 24 hours after it began waiting is EXPIRED. Each change is a conditional update, so
+several processes running the watch at once mark each assessment once.
 `sla_report` is the operator's view of the same deadlines (`scorelink assessments sla`).
 """
 
@@ -12,19 +15,21 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain import change_events
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep
 from domain.assessment_terms import Tier
 from storage.transactions import writing
 
 SLA_BREACHED = "SLA_BREACHED"
 EXPIRE_AFTER = timedelta(hours=24)
-OPEN = (
+# Open, with the deadline running.
+RUNNING = (
     AssessmentStatus.RECEIVED,
     AssessmentStatus.COLLECTING_DATA,
     AssessmentStatus.SCORING,
     AssessmentStatus.IN_REVIEW,
-    AssessmentStatus.WAITING_FOR_PERSON,
 )
+OPEN = (*RUNNING, AssessmentStatus.WAITING_FOR_PERSON)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Watched:
 async def watch_deadlines(now: datetime) -> Watched:
     breached = expired = 0
     for row in await Assessment.filter(
-        status__in=OPEN, due_by__lt=now, sla_breached_at__isnull=True
+        status__in=RUNNING, due_by__lt=now, sla_breached_at__isnull=True
     ):
         async with writing() as connection:
             marked = (
@@ -53,7 +58,15 @@ async def watch_deadlines(now: datetime) -> Watched:
                     at=now,
                     note=SLA_BREACHED,
                 )
-    for row in await Assessment.filter(status__in=OPEN, due_by__lt=now - EXPIRE_AFTER):
+                await change_events.assessment_sla_breached(
+                    row.partner_id, row.subject_id, row.id, now, connection
+                )
+    untouched = await Assessment.filter(
+        status__in=RUNNING, due_by__lt=now - EXPIRE_AFTER
+    ) + await Assessment.filter(
+        status=AssessmentStatus.WAITING_FOR_PERSON, paused_at__lt=now - EXPIRE_AFTER
+    )
+    for row in untouched:
         async with writing() as connection:
             ended = (
                 await Assessment.filter(id=row.id, status=row.status)
@@ -67,7 +80,11 @@ async def watch_deadlines(now: datetime) -> Watched:
                     assessment_id=row.id,
                     status=AssessmentStatus.EXPIRED,
                     at=now,
-                    note="untouched 24 hours after dueBy",
+                    note=(
+                        "the person did not act within 24 hours"
+                        if row.status is AssessmentStatus.WAITING_FOR_PERSON
+                        else "untouched 24 hours after dueBy"
+                    ),
                 )
     return Watched(breached, expired)
 

@@ -1,4 +1,4 @@
-"""Tortoise models of credit assessments: the request, its status timeline, partner appetites.
+"""Tortoise models of credit assessments: the request, its timeline, reviews, partner appetites.
 
 Part of the one Tortoise app `scorelink` (see `domain.models`); docstrings hold no semicolons
 because Tortoise splits migration SQL on them.
@@ -72,6 +72,15 @@ class Assessment(Model):
     grade = fields.CharField(max_length=1, null=True)
     model_version = fields.CharField(max_length=64, null=True)
     reason_codes: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # EXTENDED only: both models' 12-month default probabilities (the serving model's is the
+    # champion's), and why the assessment went to a credit analyst, if it did.
+    champion_default_probability = fields.FloatField(null=True)
+    challenger_default_probability = fields.FloatField(null=True)
+    review_reasons: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # While WAITING_FOR_PERSON: the kinds of account the person is asked to link, and since
+    # when the deadline is paused (`due_by` moves on by the wait when the assessment resumes).
+    waiting_for: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    paused_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "assessment"
@@ -93,6 +102,54 @@ class AssessmentStep(Model):
 
     class Meta:
         table = "assessment_step"
+
+
+class AssessmentReview(Model):
+    """An EXTENDED assessment with a credit analyst: the automatic recommendation, the claim
+    (one analyst, lapsing after 20 minutes) and the analyst's decision with its note.
+
+    Staff ids are plain columns: a review outlives the staff account that decided it.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    assessment: fields.OneToOneRelation[Assessment] = fields.OneToOneField(
+        "scorelink.Assessment", related_name="review", on_delete=fields.CASCADE
+    )
+    assessment_id: uuid.UUID
+    queued_at = fields.DatetimeField()
+    # Copied from the assessment (it cannot move while IN_REVIEW): the queue's order.
+    due_by = fields.DatetimeField(db_index=True)
+    recommended_outcome = fields.CharEnumField(Outcome, max_length=16)
+    recommended_limit = fields.DecimalField(max_digits=24, decimal_places=2, null=True)
+    claimed_by = fields.UUIDField(null=True)
+    claim_expires_at = fields.DatetimeField(null=True)
+    decided_by = fields.UUIDField(null=True)
+    decided_at = fields.DatetimeField(null=True)
+    decided_outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    decided_limit = fields.DecimalField(max_digits=24, decimal_places=2, null=True)
+    note = fields.TextField(null=True)
+
+    class Meta:
+        table = "assessment_review"
+
+
+class ReviewLook(Model):
+    """An analyst looked at a review: who, when, and which scopes the person's grant let them see.
+
+    The person sees the same look in their access log (ANALYST_READ, for the asking partner).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    review: fields.ForeignKeyRelation[AssessmentReview] = fields.ForeignKeyField(
+        "scorelink.AssessmentReview", related_name="looks", on_delete=fields.CASCADE
+    )
+    review_id: uuid.UUID
+    staff_id = fields.UUIDField()
+    at = fields.DatetimeField()
+    scopes_returned: fields.JSONField[list[str]] = fields.JSONField(default=list)
+
+    class Meta:
+        table = "review_look"
 
 
 class RiskAppetite(Model):

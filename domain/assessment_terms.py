@@ -42,6 +42,11 @@ class AssessmentTerms:
     standard_deadline: timedelta = timedelta(minutes=15)
     extended_deadline: timedelta = timedelta(hours=2)
     max_amount_cny: Decimal = Decimal("5000000")
+    # An EXTENDED assessment goes to a credit analyst when its amount is above this many CNY,
+    # or when the champion's and the challenger's 12-month default probabilities differ by
+    # more than `review_pd_margin` (absolute: 0.05 is five percentage points).
+    review_from_cny: Decimal = Decimal("50000")
+    review_pd_margin: float = 0.05
 
     def tier(self, amount_cny: Decimal, country: str | None) -> Tier:
         threshold = self.extended_from_cny_by_country.get(country or "", self.extended_from_cny)

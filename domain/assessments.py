@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from datetime import datetime
+from decimal import Decimal
 
 import orjson
 import phonenumbers
@@ -28,25 +28,22 @@ from consent.models import ConsentGrant
 from consent.policy import policy_for
 from consent.products import Product, products_for
 from consent.reads import authorise_reads, authorise_result_read, people_behind
-from domain.assessment_deadlines import SLA_BREACHED
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep, RiskAppetite
-from domain.assessment_outcome import DEFAULT_APPETITE, GRADES, Appetite, assess
-from domain.assessment_terms import AssessmentTerms, Tier
+from domain.assessment_outcome import GRADES, Appetite
+from domain.assessment_path import AssessmentPath
+from domain.assessment_terms import AssessmentTerms
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.linking import AccountLinking
-from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
-from domain.money import MINOR_UNITS, in_cny, parse_money
+from domain.models import Person
+from domain.money import in_cny, parse_money
 from domain.partner_reads import log_record
 from domain.principal import PartnerPrincipal
-from domain.reports import applicant_data, rescore
-from domain.scoring_model import ModelUnavailable, ScoringModel
-from storage.transactions import retried, writing
+from domain.scoring_model import ScoringModel
+from storage.transactions import retried
 
 MAX_TERM_MONTHS = 60
 MAX_REFERENCE_LENGTH = 200
-# Linked data older than this is synced before a STANDARD assessment scores.
-STALE_AFTER = timedelta(hours=24)
 _SUBJECT_ID_MAX_LENGTH = 64
 # An instalment of ten months' spending is past any sane appetite: a typo, refused.
 MAX_INSTALMENT_TO_SPEND = 10.0
@@ -151,9 +148,8 @@ class Assessments:
         clock: Clock = utc_now,
     ) -> None:
         self._terms = terms
-        self._scoring = scoring
-        self._linking = linking
         self._clock = clock
+        self._path = AssessmentPath(terms, scoring, linking, clock)
 
     async def request(
         self,
@@ -206,12 +202,6 @@ class Assessments:
             person_id = people[asked.subject_id]
             person = await Person.filter(id=person_id).using_db(connection).get()
             tier = self._terms.tier(checked.amount_cny, _region(person.phone))
-            if tier is Tier.EXTENDED:
-                # Refused before consent is decided, so no ONE_TIME grant is spent on it.
-                return AssessmentRefused(
-                    "EXTENDED_NOT_AVAILABLE",
-                    "Assessments at or above the EXTENDED threshold are not offered yet.",
-                )
             decision = (
                 await authorise_reads(
                     partner.partner_id,
@@ -281,88 +271,11 @@ class Assessments:
         if isinstance(outcome, AssessmentRefused):
             raise outcome
         if outcome.created:
-            await self._work_through(outcome.assessment)
+            await self._path.work_through(outcome.assessment)
         steps = await AssessmentStep.filter(assessment_id=outcome.assessment.id).order_by(
             "at", "id"
         )
         return Requested(outcome.assessment, outcome.decision, steps)
-
-    async def _work_through(self, assessment: Assessment) -> None:
-        """The STANDARD path: fresh data, the champion's score, the figures, COMPLETED."""
-        await self._step(assessment, AssessmentStatus.COLLECTING_DATA)
-        failures = await self._linking.sync_stale(assessment.person_id, self._clock() - STALE_AFTER)
-        await self._step(
-            assessment,
-            AssessmentStatus.SCORING,
-            note=f"sync failed: {', '.join(failures)}" if failures else None,
-        )
-        report: ScoreReport | None
-        try:
-            report = await rescore(assessment.person_id, await self._scoring.get(), self._clock)
-        except ModelUnavailable:
-            report = None
-        accounts = await LinkedAccount.filter(
-            person_id=assessment.person_id, status=LinkStatus.LINKED
-        )
-        figures = assess(
-            report.grade.value if report and report.grade else None,
-            report.default_probability if report else None,
-            _monthly_spend(accounts, self._clock()),
-            assessment.amount_cny,
-            assessment.term_months,
-            await appetite_of(assessment.partner_id, assessment.product),
-        )
-        now = self._clock()
-        limit = figures.recommended_limit_cny
-        assessment.outcome = figures.outcome
-        assessment.reason_codes = list(figures.reasons)
-        assessment.term_default_probability = figures.term_default_probability
-        assessment.monthly_instalment_cny = figures.monthly_instalment_cny
-        assessment.instalment_to_spend = figures.instalment_to_spend
-        assessment.recommended_limit = (
-            _from_cny(limit, assessment.currency, self._terms) if limit is not None else None
-        )
-        assessment.grade = report.grade.value if report and report.grade else None
-        assessment.model_version = report.model_version if report else None
-        assessment.completed_at = now
-        late = now > assessment.due_by
-        if late and assessment.sla_breached_at is None:
-            assessment.sla_breached_at = now
-        await self._step(
-            assessment,
-            AssessmentStatus.COMPLETED,
-            note=SLA_BREACHED if late else None,
-            fields=[
-                "sla_breached_at",
-                "outcome",
-                "reason_codes",
-                "term_default_probability",
-                "monthly_instalment_cny",
-                "instalment_to_spend",
-                "recommended_limit",
-                "grade",
-                "model_version",
-                "completed_at",
-            ],
-        )
-
-    async def _step(
-        self,
-        assessment: Assessment,
-        status: AssessmentStatus,
-        note: str | None = None,
-        fields: list[str] | None = None,
-    ) -> None:
-        assessment.status = status
-        async with writing() as connection:
-            await assessment.save(using_db=connection, update_fields=["status", *(fields or [])])
-            await AssessmentStep.create(
-                using_db=connection,
-                assessment_id=assessment.id,
-                status=status,
-                at=self._clock(),
-                note=note,
-            )
 
 
 async def set_appetite(
@@ -393,32 +306,6 @@ async def set_appetite(
         },
     )
     return appetite
-
-
-async def appetite_of(partner_id: uuid.UUID, product: Product) -> Appetite:
-    row = await RiskAppetite.get_or_none(partner_id=partner_id, product=product)
-    if row is None:
-        return DEFAULT_APPETITE
-    return Appetite(
-        max_term_default_probability=row.max_term_default_probability,
-        min_grade=row.min_grade,
-        max_instalment_to_spend=row.max_instalment_to_spend,
-    )
-
-
-def _monthly_spend(accounts: list[LinkedAccount], now: datetime) -> float | None:
-    """Average monthly e-commerce spend in CNY over the last 12 months, if any is linked."""
-    ecommerce = applicant_data(accounts, now.date()).ecommerce
-    if ecommerce is None:
-        return None
-    months = ecommerce.spend_per_month
-    return sum(months) / len(months) if months else None
-
-
-def _from_cny(amount_cny: Decimal, currency: str, terms: AssessmentTerms) -> Decimal:
-    """CNY back into the asked currency, rounded down to its minor unit (never above)."""
-    step = Decimal(1).scaleb(-MINOR_UNITS[currency])
-    return (amount_cny / terms.cny_rates[currency]).quantize(step, rounding=ROUND_DOWN)
 
 
 def _region(phone: str) -> str | None:

@@ -1,7 +1,8 @@
 """Which events each change announces, written with the change's own connection.
 
 Each function is called once, inside the transaction of the change it describes (the outbox
-rule): consent decisions, renewals and revocations, expiries and new reports. (A partner's read is
+rule): consent decisions, renewals and revocations, expiries, new reports, and credit
+assessments completing, waiting for the person or passing their deadline. (A partner's read is
 announced from the access log it already writes: `domain.event_feed`.)
 """
 
@@ -120,3 +121,54 @@ async def reports_updated(
                 await emit_to_partner(
                     "report.updated", partner.id, subject_id, report_id, now, connection
                 )
+
+
+async def assessment_completed(
+    partner_id: uuid.UUID,
+    subject_id: str,
+    assessment_id: uuid.UUID,
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> None:
+    await emit_to_partner(
+        "assessment.completed",
+        partner_id,
+        subject_id,
+        assessment_id,
+        now,
+        connection,
+        once_key=f"assessment.completed:{assessment_id}",
+    )
+
+
+async def assessment_waiting(
+    partner_id: uuid.UUID,
+    subject_id: str,
+    person_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> None:
+    """The partner hears its assessment waits; the person hears there is something to do."""
+    await emit_to_partner(
+        "assessment.waiting_for_person", partner_id, subject_id, assessment_id, now, connection
+    )
+    await emit_to_person("assessment.waiting_for_person", person_id, assessment_id, now, connection)
+
+
+async def assessment_sla_breached(
+    partner_id: uuid.UUID,
+    subject_id: str,
+    assessment_id: uuid.UUID,
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> None:
+    await emit_to_partner(
+        "assessment.sla_breached",
+        partner_id,
+        subject_id,
+        assessment_id,
+        now,
+        connection,
+        once_key=f"assessment.sla_breached:{assessment_id}",
+    )

@@ -21,26 +21,38 @@ class Audience(enum.StrEnum):
     PERSON = "PERSON"
 
 
+PARTNER = frozenset({Audience.PARTNER})
+PERSON = frozenset({Audience.PERSON})
+BOTH = PARTNER | PERSON
+
+
 @dataclass(frozen=True)
 class EventKind:
     name: str
-    audience: Audience
+    # Who hears it: a type may go to the partner and to the person alike.
+    audiences: frozenset[Audience]
     # What the object id names, for the documentation of each type.
     object: str
+
+    def heard_by(self, audience: Audience) -> bool:
+        return audience in self.audiences
 
 
 CATALOGUE: Mapping[str, EventKind] = {
     kind.name: kind
     for kind in (
-        EventKind("consent_request.approved", Audience.PARTNER, "consent request"),
-        EventKind("consent_request.denied", Audience.PARTNER, "consent request"),
-        EventKind("consent_request.expired", Audience.PARTNER, "consent request"),
-        EventKind("consent.revoked", Audience.PARTNER, "consent (grant)"),
-        EventKind("consent.renewed", Audience.PARTNER, "consent (grant)"),
-        EventKind("consent.expired", Audience.PARTNER, "consent (grant)"),
-        EventKind("report.updated", Audience.PARTNER, "score report"),
-        EventKind("consent_request.received", Audience.PERSON, "consent request"),
-        EventKind("access.recorded", Audience.PERSON, "partner that read"),
+        EventKind("consent_request.approved", PARTNER, "consent request"),
+        EventKind("consent_request.denied", PARTNER, "consent request"),
+        EventKind("consent_request.expired", PARTNER, "consent request"),
+        EventKind("consent.revoked", PARTNER, "consent (grant)"),
+        EventKind("consent.renewed", PARTNER, "consent (grant)"),
+        EventKind("consent.expired", PARTNER, "consent (grant)"),
+        EventKind("report.updated", PARTNER, "score report"),
+        EventKind("consent_request.received", PERSON, "consent request"),
+        EventKind("access.recorded", PERSON, "partner that read"),
+        EventKind("assessment.completed", PARTNER, "credit assessment"),
+        EventKind("assessment.waiting_for_person", BOTH, "credit assessment"),
+        EventKind("assessment.sla_breached", PARTNER, "credit assessment"),
     )
 }
 
@@ -50,7 +62,7 @@ class UnknownEventType(DomainError):
 
 
 def partner_event_types() -> list[str]:
-    return sorted(k.name for k in CATALOGUE.values() if k.audience is Audience.PARTNER)
+    return sorted(k.name for k in CATALOGUE.values() if k.heard_by(Audience.PARTNER))
 
 
 def checked_partner_types(types: Iterable[str]) -> list[str]:

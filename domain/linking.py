@@ -338,9 +338,12 @@ class AccountLinking:
         await self._resync(account)
         return Synced(account, await self._rescore_quietly(account.person_id))
 
-    async def sync_stale(self, person_id: uuid.UUID, synced_before: datetime) -> list[str]:
+    async def sync_stale(
+        self, person_id: uuid.UUID, synced_before: datetime, *, rescore: bool = True
+    ) -> list[str]:
         """Sync each of the person's linked accounts last synced before `synced_before`, then
-        re-score once if any was; return the failures (the last good data stays in place)."""
+        re-score once if any was (unless the caller scores next itself); return the failures
+        (the last good data stays in place)."""
         stale = await LinkedAccount.filter(
             person_id=person_id, status=LinkStatus.LINKED, last_synced_at__lt=synced_before
         ).order_by("kind")
@@ -350,7 +353,7 @@ class AccountLinking:
                 await self._resync(account)
             except LinkRefused as refusal:
                 failures.append(refusal.code)
-        if stale:
+        if stale and rescore:
             await self._rescore_quietly(person_id)
         return failures
 

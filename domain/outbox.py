@@ -62,7 +62,7 @@ async def _next_sequences(streams: list[str], connection: BaseDBAsyncClient) -> 
 
 def _kind(type_: str, audience: Audience) -> None:
     kind = CATALOGUE.get(type_)
-    if kind is None or kind.audience is not audience:
+    if kind is None or not kind.heard_by(audience):
         # A programming error, not an input: every emitting call site names a catalogue type.
         raise ValueError(f"{type_!r} is not a {audience.value.lower()} event in the catalogue")
 

@@ -20,7 +20,13 @@ from consent.models import (
     LogCheckpoint,
     PartnerSubject,
 )
-from domain.assessment_models import Assessment, AssessmentStep, RiskAppetite
+from domain.assessment_models import (
+    Assessment,
+    AssessmentReview,
+    AssessmentStep,
+    ReviewLook,
+    RiskAppetite,
+)
 from domain.event_models import (
     EventStream,
     OutboxEvent,
@@ -127,6 +133,8 @@ SANDBOX_TABLES = (
     WebhookEndpoint,
     OutboxEvent,
     EventStream,
+    ReviewLook,
+    AssessmentReview,
     AssessmentStep,
     Assessment,
     RiskAppetite,

@@ -75,6 +75,8 @@ async def seed_persona_accounts(
         for client in SANDBOX_CLIENTS:
             if client.kind.value not in persona_sources(persona.profile, now.date()):
                 continue
+            if client.kind.value not in persona.sources:
+                continue
             # A persona's seeded link stands for one made through the link flow, which records
             # the consent to collect first (kept when the link already exists, for databases
             # seeded before consents to collect were recorded).

@@ -12,6 +12,8 @@ class TestPersona:
     phone: str
     # The scoring engine's synthetic file the persona's linked accounts hold; its key if unset.
     synthetic_file: str = ""
+    # The kinds of that file's accounts the seed links (a file may lack one of them anyway).
+    sources: tuple[str, ...] = ("social", "ecommerce")
 
     @property
     def profile(self) -> str:
@@ -29,4 +31,13 @@ TEST_PERSONAS: tuple[TestPersona, ...] = (
     TestPersona("empty", "Test persona (no linked accounts)", "+8613800000006"),
     # Grade A's file but no consent to anyone: the walkthrough asks it, so its denials are real.
     TestPersona("newcomer", "Test persona N (no consents yet)", "+8613800000007", "grade_a"),
+    # Grade A's social account only, no consents: an EXTENDED assessment waits for this person
+    # to link an e-commerce account (WAITING_FOR_PERSON), then goes on by itself.
+    TestPersona(
+        "social_only",
+        "Test persona S (no e-commerce account)",
+        "+8613800000008",
+        "grade_a",
+        sources=("social",),
+    ),
 )

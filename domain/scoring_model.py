@@ -13,9 +13,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoring_engine.model import LoadedModel
-from scoring_engine.registry import ensure_model
+from scoring_engine.registry import ensure_model, load_challenger
+
+if TYPE_CHECKING:
+    from scoring_engine.challenger import Challenger
 
 logger = logging.getLogger("scorelink.scoring")
 
@@ -34,6 +38,8 @@ class ScoringModel:
         self._loader = loader
         self._lock = threading.Lock()
         self._future: Future[LoadedModel] | None = None
+        # The served version's other model, loaded on the first EXTENDED assessment.
+        self._challengers: dict[str, Challenger] = {}
 
     def start(self) -> None:
         """Begin loading (training first if there is no promoted model) unless under way."""
@@ -68,3 +74,15 @@ class ScoringModel:
             return await asyncio.wrap_future(self._future)
         except Exception as error:
             raise ModelUnavailable(f"the scoring model is unavailable: {error}") from error
+
+    async def challenger(self, model: LoadedModel) -> Challenger:
+        """The challenger of `model`'s version (loaded once per version, off the event loop)."""
+        cached = self._challengers.get(model.version)
+        if cached is not None:
+            return cached
+        try:
+            loaded = await asyncio.to_thread(load_challenger, self._model_dir, model.version)
+        except Exception as error:
+            raise ModelUnavailable(f"the challenger is unavailable: {error}") from error
+        self._challengers[model.version] = loaded
+        return loaded

@@ -43,6 +43,11 @@ class AccessEvent(enum.Enum):
         "ASSESSMENT_REQUESTED",
         description="A partner asked for a credit assessment (its result is read as a READ).",
     )
+    ANALYST_READ = strawberry.enum_value(
+        "ANALYST_READ",
+        description="A credit analyst reviewing the partner's assessment saw what the person "
+        "granted that partner.",
+    )
 
 
 @strawberry.type(description="The partner named by a log entry.")

@@ -17,10 +17,12 @@ from graphql import GraphQLError
 
 from domain.assessment_models import AssessmentStatus as AssessmentStatusValue
 from domain.assessment_outcome import DEFAULT_APPETITE, REASONS, Appetite
+from domain.assessment_path import TASKS
 from domain.assessment_reads import AssessmentView, PersonsAssessment
 from domain.assessments import AssessmentAsked
 from domain.consent_terms import Scope
 from domain.errors import DomainError
+from domain.models import AccountKind as LinkedKind
 from domain.money import MINOR_UNITS
 from domain.partner_reads import MAX_PAGE_SIZE
 from resolvers import assessments
@@ -29,10 +31,11 @@ from resolvers.context import Info
 from resolvers.errors import field_error
 from schema.access_log import AccessLogPartner, partner_card
 from schema.consent_fields import scoped
+from schema.report import AccountKind
 from schema.subject import ReasonCode
 
 
-def _decimal_string(value: Decimal, currency: str) -> str:
+def decimal_string(value: Decimal, currency: str) -> str:
     return str(value.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency])))
 
 
@@ -125,8 +128,9 @@ class AssessmentStep:
     status: AssessmentStatus = strawberry.field(description="The status entered.")
     at: datetime = strawberry.field(description="When.")
     note: str | None = strawberry.field(
-        description="Why, where it matters: SLA_BREACHED when completed past `dueBy`, or a "
-        "failed sync."
+        description="Why, where it matters: SLA_BREACHED when past `dueBy`, a failed sync, "
+        "the deadline paused while waiting for the person and moved on when resuming, or why "
+        "it went to a credit analyst."
     )
 
 
@@ -163,7 +167,7 @@ class Assessment:
     @strawberry.field(description="The amount asked for.")
     def amount(self) -> Money:
         a = self.view.assessment
-        return Money(value=_decimal_string(a.amount, a.currency), currency=a.currency)
+        return Money(value=decimal_string(a.amount, a.currency), currency=a.currency)
 
     @strawberry.field(description="The product asked for.")
     def product(self) -> Product:
@@ -213,7 +217,7 @@ class Assessment:
         a = self.view.assessment
         if a.recommended_limit is None:
             return None
-        return Money(value=_decimal_string(a.recommended_limit, a.currency), currency=a.currency)
+        return Money(value=decimal_string(a.recommended_limit, a.currency), currency=a.currency)
 
     @scoped(Scope.CREDIT_ASSESSMENT, description="Why the outcome is what it is.")
     def reason_codes(self) -> list[ReasonCode] | None:
@@ -289,10 +293,6 @@ class AssessmentErrorCode(enum.Enum):
     )
     IDEMPOTENCY_CONFLICT = strawberry.enum_value(
         "IDEMPOTENCY_CONFLICT", description="The reference was used with a different input."
-    )
-    EXTENDED_NOT_AVAILABLE = strawberry.enum_value(
-        "EXTENDED_NOT_AVAILABLE",
-        description="The amount is at or above the EXTENDED threshold; not offered yet.",
     )
     PARTNER_ONLY = strawberry.enum_value(
         "PARTNER_ONLY", description="Needs a partner's access token."
@@ -446,6 +446,12 @@ async def partner_assessments(
     )
 
 
+@strawberry.type(description="Something the person can do to let an assessment go on.")
+class AssessmentTask:
+    kind: AccountKind = strawberry.field(description="The kind of account to link.")
+    text: str = strawberry.field(description="The task, e.g. Link an e-commerce account.")
+
+
 @strawberry.type(description="An assessment a partner asked about this person.")
 class MyAssessment:
     id: strawberry.ID = strawberry.field(description="The assessment's id.")
@@ -457,6 +463,10 @@ class MyAssessment:
     outcome: Outcome | None = strawberry.field(description="The answer; null before.")
     received_at: datetime = strawberry.field(description="When the partner asked.")
     completed_at: datetime | None = strawberry.field(description="When it was answered.")
+    tasks: list[AssessmentTask] = strawberry.field(
+        description="While WAITING_FOR_PERSON: the accounts to link; the assessment resumes by "
+        "itself once they are linked. Empty otherwise."
+    )
 
     @classmethod
     def of(cls, mine: PersonsAssessment) -> MyAssessment:
@@ -464,13 +474,19 @@ class MyAssessment:
         return cls(
             id=strawberry.ID(str(a.id)),
             partner=partner_card(mine.partner),
-            amount=Money(value=_decimal_string(a.amount, a.currency), currency=a.currency),
+            amount=Money(value=decimal_string(a.amount, a.currency), currency=a.currency),
             product=Product[a.product.value],
             term_months=a.term_months,
             status=AssessmentStatus[a.status.value],
             outcome=Outcome[a.outcome.value] if a.outcome else None,
             received_at=a.received_at,
             completed_at=a.completed_at,
+            tasks=[
+                AssessmentTask(kind=AccountKind[kind], text=TASKS[LinkedKind(kind)])
+                for kind in a.waiting_for
+            ]
+            if a.status is AssessmentStatusValue.WAITING_FOR_PERSON
+            else [],
         )
 
 

@@ -16,6 +16,7 @@ from schema.linking import LinkMutation, LinkQuery
 from schema.mutation import Mutation
 from schema.partner_origins import OriginMutation
 from schema.query import Query
+from schema.reviews import ReviewMutation
 from schema.staff import StaffMutation, StaffQuery
 from schema.subscription import Subscription
 from schema.suggestions import SuggestionFreeExecutor
@@ -57,6 +58,7 @@ def build_schema(limits: SchemaLimits | None = None) -> strawberry.Schema:
                 OriginMutation,
                 WebhookMutation,
                 StaffMutation,
+                ReviewMutation,
             ),
         ),
         MUTATION_DESCRIPTION,

@@ -25,6 +25,7 @@ from schema.login_types import (
     TooManyAttempts,
     code_refusal_payload,
 )
+from schema.reviews import ReviewCase, ReviewCaseConnection, review_case, review_queue
 
 
 @strawberry.enum(description="What a staff member does.")
@@ -50,6 +51,13 @@ class StaffViewer:
     id: strawberry.ID = strawberry.field(description="The staff member's id.")
     name: str = strawberry.field(description="The name the operator registered.")
     role: StaffRole = strawberry.field(description="What this staff member may do.")
+    review_queue: ReviewCaseConnection = strawberry.field(
+        resolver=review_queue,
+        description="EXTENDED assessments waiting for an analyst, the earliest dueBy first.",
+    )
+    review: ReviewCase | None = strawberry.field(
+        resolver=review_case, description="One review by id; null with NOT_FOUND."
+    )
 
     @strawberry.field(
         description="Open disputes of data points, the one due soonest first (issue 15)."

@@ -7,17 +7,20 @@ readable reason, never a 500.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from domain.assessment_path import AssessmentPath
 from domain.linking import AccountLinking
 from domain.services import Services
 from server.person_app import APP_PATH
 
 CONNECT_PATH = "/connect"
 _LIMIT = 2048  # longer query values are not OAuth parameters
+logger = logging.getLogger("scorelink.linking")
 
 
 def callback_base(issuer: str) -> str:
@@ -38,6 +41,13 @@ async def link_callback(request: Request) -> Response:
         error=_param(request, "error"),
         error_description=_param(request, "error_description"),
     )
+    if outcome.linked and outcome.account is not None:
+        # An EXTENDED assessment waiting for this account goes on now, by itself.
+        try:
+            await AssessmentPath.from_services(services).resume_for(outcome.account.person_id)
+        except Exception:
+            # The link itself succeeded; the deadline watch expires what cannot resume.
+            logger.exception("assessments of a newly linked person did not resume")
     title = "Account linked" if outcome.linked else "Account not linked"
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'

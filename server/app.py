@@ -32,7 +32,6 @@ from server.authentication import BearerTokenBackend, refuse_token
 from server.cors import PartnerCors
 from server.data_exports import EXPORT_ROUTE, export_download
 from server.database import READY_TIMEOUT_SECONDS, tortoise_config
-from server.deadline_watch import deadline_watch
 from server.errors import database_error, http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
@@ -110,8 +109,7 @@ def create_app(
                 else None
             )
             try:
-                async with deadline_watch():
-                    yield
+                yield
             finally:
                 # Deliveries in flight finish and are recorded before the database closes.
                 stop.set()

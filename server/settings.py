@@ -462,7 +462,22 @@ def _assessment_terms(env: Mapping[str, str]) -> AssessmentTerms:
             "SCORELINK_ASSESSMENT_MAX_CNY",
             env.get("SCORELINK_ASSESSMENT_MAX_CNY", str(defaults.max_amount_cny)),
         ),
+        review_from_cny=_positive_decimal(
+            "SCORELINK_ASSESSMENT_REVIEW_FROM_CNY",
+            env.get("SCORELINK_ASSESSMENT_REVIEW_FROM_CNY", str(defaults.review_from_cny)),
+        ),
+        review_pd_margin=_pd_margin(
+            env.get("SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN", str(defaults.review_pd_margin))
+        ),
     )
+
+
+def _pd_margin(raw: str) -> float:
+    variable = "SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN"
+    margin = float(_positive_decimal(variable, raw))
+    if margin >= 1:
+        raise ConfigError(variable, f"must be a probability difference below 1 (got {raw!r})")
+    return margin
 
 
 def _positive_decimal(variable: str, raw: str) -> Decimal:

@@ -1,10 +1,14 @@
-"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps (expiries, the access
-log's monthly partitions).
+"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps.
 
-Run any number against PostgreSQL (deliveries are claimed with FOR UPDATE SKIP LOCKED and
-leased; sweeps announce each expiry once). With SQLite, `scorelink serve` runs one in-process
-in its lifespan, so `make run` needs nothing more. SIGTERM stops claiming new work and lets
-the deliveries in flight finish and be recorded before the process exits.
+The sweeps, every 30 seconds: consent requests lapsing and consents expiring, the access log's
+monthly partitions (PostgreSQL), assessment deadlines (SLA_BREACHED past `dueBy`, EXPIRED when
+left untouched) and lapsed review claims. They run here and nowhere else: with PostgreSQL in
+each `scorelink worker`, with SQLite in the worker `scorelink serve` runs in-process (so
+`make run` needs nothing more). Run any number against PostgreSQL: deliveries are claimed with
+FOR UPDATE SKIP LOCKED and leased, and every sweep changes each row with a conditional update
+(or a unique event key), so two workers sweeping at once mark, expire and announce each thing
+once. SIGTERM stops claiming new work and lets the deliveries in flight finish and be recorded
+before the process exits.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from datetime import timedelta
 from tortoise.context import TortoiseContext
 
 from consent.log_partitions import ensure_partitions
+from domain.assessment_deadlines import watch_deadlines
 from domain.availability import is_database_unavailable
 from domain.clock import utc_now
 from domain.expiry_sweeps import expire_grants, expire_requests
+from domain.reviews import release_lapsed_claims
 from domain.webhook_delivery import DeliverySettings, deliver_due
 from server.database import tortoise_config
 from server.settings import Settings
@@ -57,6 +63,16 @@ class Worker:
             # PostgreSQL: the access log's coming months, before their first entry arrives.
             for partition in await ensure_partitions(now):
                 logger.info("created access log partition %s", partition)
+            deadlines = await watch_deadlines(now)
+            if deadlines.breached or deadlines.expired:
+                logger.info(
+                    "assessments past deadline: %d breached, %d expired",
+                    deadlines.breached,
+                    deadlines.expired,
+                )
+            released = await release_lapsed_claims(now)
+            if released:
+                logger.info("released %d lapsed review claims", released)
             self._next_sweep = time.monotonic() + self._sweep_every
         return await deliver_due(self._delivery, now)
 

@@ -80,10 +80,17 @@ ASSESSMENT_FIELD_SCOPES: dict[str, frozenset[str]] = {
     "Assessment.defaultProbability": frozenset({"CREDIT_ASSESSMENT", "DEFAULT_PROBABILITY"}),
 }
 
+# What a credit analyst sees beyond the partner's `Assessment`: both models' PDs, which are the
+# person's default probability (the analyst sees what the person granted the asking partner).
+ANALYST_FIELD_SCOPES: dict[str, frozenset[str]] = {
+    "ReviewCase.modelOpinions": frozenset({"CREDIT_ASSESSMENT", "DEFAULT_PROBABILITY"}),
+}
+
 # Every scoped field the schema declares, as field -> the scopes it needs.
 ALL_FIELD_SCOPES: dict[str, set[str]] = {
     **{key: {scope} for key, scope in FIELD_SCOPES.items()},
     **{key: set(scopes) for key, scopes in ASSESSMENT_FIELD_SCOPES.items()},
+    **{key: set(scopes) for key, scopes in ANALYST_FIELD_SCOPES.items()},
 }
 
 # Fields a partner may always see: they are about the partner itself, its own requests and

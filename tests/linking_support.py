@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from domain.sms import OutboxSmsSender
-from scoring_engine.registry import RegistryError, ensure_model
+from scoring_engine.registry import RegistryError, ensure_model, load_challenger
 from server.app import create_app
 from server.settings import Settings
 
@@ -65,11 +65,12 @@ ME = """
 @pytest.fixture(scope="session")
 def trained_model_dir(request: pytest.FixtureRequest) -> Path:
     """The default model, trained once per machine (kept in the pytest cache) so that tests do
-    not each pay for training; retrained when the stored one no longer loads."""
+    not each pay for training; retrained when the stored one, or its challenger (which EXTENDED
+    assessments score with), no longer loads."""
     root = Path(request.config.cache.mkdir("scorelink-model"))
     try:
-        ensure_model(root)
-    except (RegistryError, OSError, KeyError, ValueError):
+        load_challenger(root, ensure_model(root).version)
+    except (RegistryError, OSError, KeyError, ValueError, TypeError):
         shutil.rmtree(root)
         root.mkdir()
         ensure_model(root)

@@ -12,10 +12,22 @@ from tortoise.context import TortoiseContext
 from consent.catalog import PartnerType
 from consent.products import Product
 from domain.assessment_deadlines import sla_report, watch_deadlines
-from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep
+from domain.assessment_models import (
+    Assessment,
+    AssessmentReview,
+    AssessmentStatus,
+    AssessmentStep,
+    Outcome,
+)
 from domain.assessment_terms import Tier
+from domain.clock import utc_now
+from domain.event_models import OutboxEvent
 from domain.models import Partner, Person
+from domain.outbox import thin
+from domain.secret_keys import SecretKeys
+from domain.webhook_delivery import DeliverySettings
 from server.cli import main
+from server.worker import Worker
 
 RECEIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 DUE = RECEIVED + timedelta(minutes=15)
@@ -110,3 +122,63 @@ def test_scorelink_assessments_sla_prints_each_tier(
     assert [line.split()[:2] for line in lines[1:]] == [["STANDARD", "0"], ["EXTENDED", "0"]]
 
     assert main(["assessments", "sla", "--days", "0"]) == 2
+
+
+async def test_a_breach_is_announced_to_the_partner_once_with_ids_only(
+    orm: TortoiseContext,
+) -> None:
+    stuck = await _assessment(AssessmentStatus.IN_REVIEW, "stuck")
+
+    await watch_deadlines(DUE + timedelta(seconds=1))
+    await watch_deadlines(DUE + timedelta(hours=1))
+
+    events = await OutboxEvent.filter(type="assessment.sla_breached")
+    assert [(e.partner_id, e.subject_id, e.object_id) for e in events] == [
+        (stuck.partner_id, stuck.subject_id, str(stuck.id))
+    ]
+    assert thin(events[0]).payload()["data"] == {
+        "object_id": str(stuck.id),
+        "sequence": 1,
+        "subject_id": stuck.subject_id,
+    }
+
+
+async def test_waiting_for_the_person_pauses_the_deadline_and_expires_a_day_later(
+    orm: TortoiseContext,
+) -> None:
+    waiting = await _assessment(AssessmentStatus.WAITING_FOR_PERSON, "waiting")
+    paused = DUE - timedelta(minutes=5)
+    await Assessment.filter(id=waiting.id).update(paused_at=paused)
+
+    late = await watch_deadlines(DUE + timedelta(hours=2))
+    still = await watch_deadlines(paused + timedelta(hours=24))
+    gone = await watch_deadlines(paused + timedelta(hours=24, seconds=1))
+
+    assert (late.breached, late.expired, still.expired, gone.expired) == (0, 0, 0, 1)
+    assert await _notes(waiting) == [("EXPIRED", "the person did not act within 24 hours")]
+
+
+async def test_the_worker_runs_the_deadline_watch_and_releases_lapsed_claims(
+    orm: TortoiseContext,
+) -> None:
+    stuck = await _assessment(AssessmentStatus.IN_REVIEW, "stuck")
+    # The worker reads the real clock: due more than a day before it.
+    await Assessment.filter(id=stuck.id).update(due_by=utc_now() - timedelta(hours=25))
+    lapsed = utc_now() - timedelta(minutes=1)
+    review = await AssessmentReview.create(
+        assessment_id=stuck.id,
+        queued_at=RECEIVED,
+        due_by=DUE,
+        recommended_outcome=Outcome.REFER,
+        claimed_by=uuid.uuid4(),
+        claim_expires_at=lapsed,
+    )
+
+    await Worker(DeliverySettings(secret_keys=SecretKeys("k" * 32), sandbox=True)).run_once()
+
+    assert (await Assessment.get(id=stuck.id)).status is AssessmentStatus.EXPIRED
+    assert await _notes(stuck) == [
+        ("IN_REVIEW", "SLA_BREACHED"),
+        ("EXPIRED", "untouched 24 hours after dueBy"),
+    ]
+    assert (await AssessmentReview.get(id=review.id)).claimed_by is None

@@ -218,7 +218,6 @@ BAD_INPUTS: list[tuple[dict[str, Any], str]] = [
     ({"reference": ""}, "INVALID_REFERENCE"),
     ({"reference": "r" * 201}, "INVALID_REFERENCE"),
     ({"subjectId": "no-such-subject"}, "NOT_FOUND"),
-    ({"amount": {"value": "6000.00", "currency": "CNY"}}, "EXTENDED_NOT_AVAILABLE"),
 ]
 
 
@@ -235,20 +234,6 @@ async def test_bad_input_is_a_typed_refusal_and_writes_nothing(
     assert answer["__typename"] == "AssessmentRefused"
     assert answer["code"] == code
     await _write_nothing_check(bank.partner.id)
-
-
-async def test_a_refused_extended_amount_does_not_spend_a_one_time_grant(
-    actors: Actors, app: Starlette, client: httpx.AsyncClient
-) -> None:
-    bank = await actors.partner(PartnerType.BANK)
-    person = await person_with_data(app, client)
-    subject = await granted(bank, person, ["CREDIT_ASSESSMENT"], access="ONE_TIME")
-
-    refused = await request(bank, **asking(subject, amount={"value": "6000", "currency": "CNY"}))
-    answered = await request(bank, **asking(subject, reference="loan-2"))
-
-    assert refused["code"] == "EXTENDED_NOT_AVAILABLE"
-    assert answered["assessment"]["status"] == "COMPLETED"
 
 
 @pytest.mark.parametrize("partner_type", [PartnerType.JOB_SITE, PartnerType.DATING])

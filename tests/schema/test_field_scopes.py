@@ -95,7 +95,13 @@ def test_each_field_declares_the_scope_the_design_gives_it() -> None:
 
 def test_every_scoped_field_exists_and_is_reachable() -> None:
     reached, _ = _walk_from_partner_roots(_graphql_schema())
-    assert set(consent_spec.ALL_FIELD_SCOPES) <= reached
+    partner_fields = set(consent_spec.ALL_FIELD_SCOPES) - set(consent_spec.ANALYST_FIELD_SCOPES)
+    assert partner_fields <= reached
+    # An analyst's fields are reached from the staff viewer, never by a partner.
+    assert not set(consent_spec.ANALYST_FIELD_SCOPES) & reached
+    staff_viewer = _graphql_schema().get_type("StaffViewer")
+    assert isinstance(staff_viewer, GraphQLObjectType)
+    assert "reviewQueue" in staff_viewer.fields
 
 
 def test_the_walk_would_catch_an_unscoped_field() -> None:

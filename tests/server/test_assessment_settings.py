@@ -17,6 +17,8 @@ def test_defaults_are_the_issues() -> None:
     assert terms.extended_deadline == timedelta(hours=2)
     assert terms.max_amount_cny == Decimal("5000000")
     assert terms.cny_rates["CNY"] == Decimal("1")
+    assert terms.review_from_cny == Decimal("50000")
+    assert terms.review_pd_margin == 0.05
 
 
 def test_overrides() -> None:
@@ -28,6 +30,8 @@ def test_overrides() -> None:
             "SCORELINK_ASSESSMENT_STANDARD_MINUTES": "10",
             "SCORELINK_ASSESSMENT_EXTENDED_MINUTES": "90",
             "SCORELINK_ASSESSMENT_MAX_CNY": "1000000",
+            "SCORELINK_ASSESSMENT_REVIEW_FROM_CNY": "80000",
+            "SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN": "0.1",
         }
     ).assessments
     assert terms.cny_rates["HKD"] == Decimal("0.9")
@@ -38,6 +42,8 @@ def test_overrides() -> None:
     assert terms.standard_deadline == timedelta(minutes=10)
     assert terms.extended_deadline == timedelta(minutes=90)
     assert terms.max_amount_cny == Decimal("1000000")
+    assert terms.review_from_cny == Decimal("80000")
+    assert terms.review_pd_margin == 0.1
 
 
 @pytest.mark.parametrize(
@@ -57,6 +63,10 @@ def test_overrides() -> None:
         ("SCORELINK_ASSESSMENT_STANDARD_MINUTES", "0"),
         ("SCORELINK_ASSESSMENT_EXTENDED_MINUTES", "2h"),
         ("SCORELINK_ASSESSMENT_MAX_CNY", "-5"),
+        ("SCORELINK_ASSESSMENT_REVIEW_FROM_CNY", "0"),
+        ("SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN", "1"),
+        ("SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN", "-0.1"),
+        ("SCORELINK_ASSESSMENT_REVIEW_PD_MARGIN", "lots"),
     ],
 )
 def test_bad_values_refuse_to_start(variable: str, value: str) -> None:
