@@ -44,6 +44,8 @@ from domain.models import (
     Person,
     PhoneLoginState,
     RefreshToken,
+    RescoreChunk,
+    RescoreRun,
     RevokedToken,
     ScoreReport,
 )
@@ -150,6 +152,9 @@ SANDBOX_TABLES = (
     LinkAttempt,
     LinkedAccount,
     ScoreReport,
+    # A run's people are gone with the sandbox; the next `model rescore` plans a new one.
+    RescoreChunk,
+    RescoreRun,
     RefreshToken,
     RevokedToken,
     LoginCode,
