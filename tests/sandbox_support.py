@@ -7,6 +7,8 @@ browser tests run against it.
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ import pytest
 from live_server import REPOSITORY, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
+WALKTHROUGH = REPOSITORY / "scripts" / "walkthrough.sh"
+BASH = shutil.which("bash") or "/bin/bash"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -60,6 +64,23 @@ class Sandbox:
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
+
+    def walkthrough(self) -> subprocess.CompletedProcess[str]:
+        """README's scripts/walkthrough.sh against this sandbox: demo-bank's request, approved."""
+        return subprocess.run(  # noqa: S603
+            [BASH, str(WALKTHROUGH)],
+            env={
+                **self.environ,
+                "API": self.base_url,
+                "SCORELINK": shlex.join([sys.executable, "-m", "server.cli"]),
+                "PATH": os.environ["PATH"],
+            },
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 @pytest.fixture
