@@ -9,15 +9,13 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
 
 import orjson
-from tortoise.context import TortoiseContext
 
 from consent import access_log
 from consent.access_log import TreeHead
@@ -55,25 +53,18 @@ from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
 from scoring_engine.tabular import RecentScores
 from server import model_commands, rescore_command
-from server.database import apply_migrations, tortoise_config
+from server.database import apply_migrations
+from server.database import in_database as _in_database
 from server.settings import ConfigError, Settings, load_settings
-from server.webhook_receiver import add_webhook_receiver_command
+from server.webhook_receiver import add_webhook_receiver_command, receiver_hint
 from server.worker import add_worker_command
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-T = TypeVar("T")
 
 
 def _fail(message: str) -> int:
     print(f"scorelink: {message}", file=sys.stderr)
     return 2
-
-
-async def _in_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run one use case with the ORM open on the configured database, then close it."""
-    async with TortoiseContext() as orm:
-        await orm.init(config=tortoise_config(settings.database_url))
-        return await work()
 
 
 def _exit_after_graceful_shutdown(signum: int, frame: FrameType | None) -> None:
@@ -216,6 +207,12 @@ def _print_seed(seed: SandboxSeed) -> None:
     print(f"Test personas (phone numbers; each signs in with the code {SANDBOX_PERSONA_CODE}):")
     for persona in seed.personas:
         print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
+    print(receiver_hint(_program()))
+
+
+def _program() -> str:
+    """How this command was started, when that is a `scorelink` a newcomer can paste."""
+    return sys.argv[0] if Path(sys.argv[0]).name == "scorelink" else "scorelink"
 
 
 def _sandbox_only(command: str, settings: Settings) -> int | None:

@@ -14,7 +14,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from live_server import REPOSITORY, LiveServer
@@ -64,6 +66,18 @@ class Sandbox:
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
+
+    def as_partner(self, client_id: str, query: str) -> dict[str, Any]:
+        """One GraphQL query as a demo partner, signed in as its backend would be."""
+        secret = self.scorelink("sandbox", "credentials", client_id).strip()
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            token = client.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            ).json()["access_token"]
+            answer: dict[str, Any] = client.post(
+                "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"}
+            ).json()
+        return answer
 
     def walkthrough(self) -> subprocess.CompletedProcess[str]:
         """README's scripts/walkthrough.sh against this sandbox: demo-bank's request, approved."""

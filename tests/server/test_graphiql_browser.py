@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from graphql import OperationDefinitionNode, OperationType, parse
 from playwright.sync_api import Page, Route, WebSocket, sync_playwright
@@ -118,16 +117,9 @@ def _listen_while_the_walkthrough_runs(page: Page, sandbox: Sandbox) -> dict[str
 
 
 def _demo_bank_requests(sandbox: Sandbox) -> list[dict[str, Any]]:
-    secret = sandbox.scorelink("sandbox", "credentials", "demo-bank").strip()
-    with httpx.Client(base_url=sandbox.base_url, timeout=30) as client:
-        token = client.post(
-            "/oauth/token", data={"grant_type": "client_credentials"}, auth=("demo-bank", secret)
-        ).json()["access_token"]
-        answer = client.post(
-            "/graphql",
-            json={"query": "{ partner { consentRequests(first: 100) { id status subjectId } } }"},
-            headers={"authorization": f"Bearer {token}"},
-        ).json()
+    answer = sandbox.as_partner(
+        "demo-bank", "{ partner { consentRequests(first: 100) { id status subjectId } } }"
+    )
     requests: list[dict[str, Any]] = answer["data"]["partner"]["consentRequests"]
     return requests
 
