@@ -289,7 +289,8 @@ def _keys_reencrypt(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"re-encrypted under the current secret key: {done.signing_keys} signing keys, "
             f"{done.provider_tokens} linked-account token sets, {done.link_verifiers} link "
-            "verifiers; SCORELINK_PREVIOUS_SECRET_KEYS can now be removed"
+            f"verifiers, {done.webhook_secrets} webhook signing secrets; "
+            "SCORELINK_PREVIOUS_SECRET_KEYS can now be removed"
         )
         return 0
 
