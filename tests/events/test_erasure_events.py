@@ -16,11 +16,11 @@ from consent.lifecycle import Terms, grant_consent
 from consent.models import ConsentGrant, PartnerSubject
 from consent.policy import policy_for
 from consent_support import new_phone
-from domain import consents, erasure
+from domain import consents
 from domain.clock import utc_now
 from domain.erasure import PersonNotFound, erase_person
 from domain.event_models import OutboxEvent, WebhookDelivery
-from domain.models import Person
+from domain.models import DataExport, Person
 from domain.outbox import thin
 from domain.partner_reads import SubjectNotFound, read_subject
 from domain.partners import register_partner
@@ -123,7 +123,7 @@ async def test_an_erasure_that_fails_announces_nothing(
         raise RuntimeError("the disk is full")
 
     # Fails after the revocations were announced, before the person row goes.
-    monkeypatch.setattr(erasure.DataExport, "filter", broken)
+    monkeypatch.setattr(DataExport, "filter", broken)
     with pytest.raises(RuntimeError):
         await erase_person(person.id, None)
 
