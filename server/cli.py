@@ -412,15 +412,17 @@ def _receipts_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    if not 1 <= args.records_days <= 3650:
+    days = (
+        settings.retention.record_retention.days if args.records_days is None else args.records_days
+    )
+    if not 1 <= days <= 3650:
         return _fail("--records-days must be 1 to 3650")
 
     async def work() -> int:
-        swept = await sweep(timedelta(days=args.records_days))
+        swept = await sweep(timedelta(days=days))
         print(
             f"removed {swept.login_codes} sign-in codes, {swept.refresh_tokens} ended or expired "
-            f"refresh tokens, {swept.records} normalised records not synced in "
-            f"{args.records_days} days"
+            f"refresh tokens, {swept.records} normalised records not synced in {days} days"
         )
         return 0
 
@@ -608,8 +610,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_command.add_argument(
         "--records-days",
         type=int,
-        default=365,
-        help="keep normalised records of accounts synced within this many days (default 365)",
+        help="keep normalised records of accounts synced within this many days "
+        "(default: SCORELINK_RETENTION_RECORD_DAYS, 365 unless set)",
     )
     sweep_command.set_defaults(handler=_retention_sweep)
 
