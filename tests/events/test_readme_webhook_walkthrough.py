@@ -80,15 +80,24 @@ def worker(live_sandbox: Sandbox, tmp_path: Path) -> Iterator[None]:
     if live_sandbox.server.database_url.startswith("sqlite"):
         yield
         return
-    with (tmp_path / "worker.log").open("wb") as log:
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "worker"],
-            env=live_sandbox.environ,
+            env={**live_sandbox.environ, "SCORELINK_LOG_LEVEL": "INFO"},
             cwd=REPOSITORY,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
+        # The worker's first sweep announces the seed's lapsed consents (persona grade_c's).
+        # `make run`'s server sweeps as it starts, before anyone can register a receiver; wait
+        # for that sweep here too, so the receiver sees what the walkthrough causes, as there.
+        deadline = time.monotonic() + 60
+        while "announced" not in log_path.read_text():
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
         yield
     finally:
         process.terminate()
