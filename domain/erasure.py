@@ -1,11 +1,11 @@
 """Erasing a person (PIPL art. 47): everything held about them goes, the access log stays.
 
-One transaction revokes every grant (each revocation logged), then deletes the person's consent
-requests, grants, pairwise subject ids, linked accounts with their records and tokens, reports,
-sessions, sign-in codes, consents to collect, disputes and the person row. The log keeps its
-entries, so the chain still verifies, but their person and subject ids no longer resolve to
-anyone; every partner's old subject id reads as NOT_FOUND, exactly like an id that never
-existed.
+One transaction revokes every grant (each revocation logged, and announced to its partner as
+`consent.revoked`), then deletes the person's consent requests, grants, pairwise subject ids,
+linked accounts with their records and tokens, reports, sessions, sign-in codes, consents to
+collect, disputes and the person row. The log keeps its entries, so the chain still verifies,
+but their person and subject ids no longer resolve to anyone; every partner's old subject id
+reads as NOT_FOUND, exactly like an id that never existed.
 
 A partner read in flight never sees half an erasure: on PostgreSQL every read holds the shared
 side of one advisory lock for its transaction and an erasure takes the exclusive side, so a
@@ -26,6 +26,7 @@ from tortoise.expressions import Q
 
 from consent.lifecycle import revoke_all_of_person
 from consent.models import ConsentGrant, ConsentRequest, PartnerSubject
+from domain.change_events import grant_changed
 from domain.clock import utc_now
 from domain.errors import NotFound
 from domain.models import (
@@ -91,8 +92,11 @@ async def erase_person(
         if person is None:
             raise PersonNotFound("no person with this number")
         revoked = await revoke_all_of_person(person.id, moment, request_id, connection)
-        # issue 13 (events): partners of `revoked` get `consent.revoked` here, in this
-        # transaction, once the outbox exists.
+        # Each partner whose grant this revoked is told, in this transaction (the erasure and
+        # its events commit or vanish together), while its pairwise subject id still exists to
+        # name; the event holds ids only, and that id reads as NOT_FOUND once this commits.
+        for grant in revoked:
+            await grant_changed("consent.revoked", grant, moment, connection)
         accounts = LinkedAccount.filter(person_id=person.id).using_db(connection)
         await (
             LinkAttempt.filter(linked_account_id__in=await accounts.values_list("id", flat=True))

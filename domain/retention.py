@@ -2,8 +2,8 @@
 
 One sweep removes sign-in codes once no rule reads them any more, refresh tokens once they can
 no longer be used, and normalised records of accounts not synced within the record retention
-period (the account stays linked; the next sync fetches fresh data and re-scores). Run it from
-`scorelink retention sweep`; the worker (issue 13) can call `sweep` on a timer.
+period (the account stays linked; the next sync fetches fresh data and re-scores). The worker
+runs it on a timer (`RetentionTerms.sweep_every`); `scorelink retention sweep` runs it once.
 """
 
 from __future__ import annotations
@@ -21,6 +21,16 @@ from storage.transactions import writing
 # A code is read by the range limit for an hour after it was sent, then by nothing.
 LOGIN_CODE_RETENTION = max(CODE_LIFETIME, RANGE_WINDOW)
 DEFAULT_RECORD_RETENTION = timedelta(days=365)
+DEFAULT_SWEEP_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class RetentionTerms:
+    """How long normalised records are kept (SCORELINK_RETENTION_RECORD_DAYS), and how often
+    the worker sweeps (SCORELINK_RETENTION_SWEEP_MINUTES)."""
+
+    record_retention: timedelta = DEFAULT_RECORD_RETENTION
+    sweep_every: timedelta = DEFAULT_SWEEP_EVERY
 
 
 @dataclass(frozen=True)

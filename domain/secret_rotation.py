@@ -46,14 +46,18 @@ async def reencrypt_all(keys: SecretKeys) -> Reencrypted:
             attempt.code_verifier_encrypted = verifiers.reencrypt(attempt.code_verifier_encrypted)
             await attempt.save(update_fields=["code_verifier_encrypted"], using_db=connection)
         endpoints = await WebhookEndpoint.all().using_db(connection)
+        endpoint_secrets = 0
         for endpoint in endpoints:
             endpoint.secret_ciphertext = webhook_secrets.reencrypt(endpoint.secret_ciphertext)
+            endpoint_secrets += 1
+            # A secret rotated in the last 24 hours still signs: it moves to the new key too.
             if endpoint.previous_secret_ciphertext is not None:
                 endpoint.previous_secret_ciphertext = webhook_secrets.reencrypt(
                     endpoint.previous_secret_ciphertext
                 )
+                endpoint_secrets += 1
             await endpoint.save(
                 update_fields=["secret_ciphertext", "previous_secret_ciphertext"],
                 using_db=connection,
             )
-    return Reencrypted(len(signing_keys), len(accounts), len(attempts), len(endpoints))
+    return Reencrypted(len(signing_keys), len(accounts), len(attempts), endpoint_secrets)

@@ -48,7 +48,7 @@ from server.rate_limits import RateLimiter
 from server.request_context import RequestContextMiddleware
 from server.sandbox_provider import sandbox_mount
 from server.settings import Settings
-from server.worker import Worker, delivery_settings
+from server.worker import worker_for
 
 logger = logging.getLogger("scorelink.app")
 
@@ -103,11 +103,7 @@ def create_app(
             # second; sealers in several processes are safe (access_log.seal).
             sealer = asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
             stop = asyncio.Event()
-            worker = (
-                asyncio.create_task(Worker(delivery_settings(settings)).run(stop))
-                if run_worker
-                else None
-            )
+            worker = asyncio.create_task(worker_for(settings).run(stop)) if run_worker else None
             try:
                 yield
             finally:

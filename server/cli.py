@@ -9,15 +9,13 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
 
 import orjson
-from tortoise.context import TortoiseContext
 
 from consent import access_log
 from consent.access_log import TreeHead
@@ -55,25 +53,18 @@ from domain.tokens import ROTATED_KEY_GRACE
 from scoring_engine.model import LoadedModel
 from scoring_engine.tabular import RecentScores
 from server import model_commands, rescore_command
-from server.database import apply_migrations, tortoise_config
+from server.database import apply_migrations
+from server.database import in_database as _in_database
 from server.settings import ConfigError, Settings, load_settings
-from server.webhook_receiver import add_webhook_receiver_command
+from server.webhook_receiver import add_webhook_receiver_command, receiver_hint
 from server.worker import add_worker_command
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-T = TypeVar("T")
 
 
 def _fail(message: str) -> int:
     print(f"scorelink: {message}", file=sys.stderr)
     return 2
-
-
-async def _in_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run one use case with the ORM open on the configured database, then close it."""
-    async with TortoiseContext() as orm:
-        await orm.init(config=tortoise_config(settings.database_url))
-        return await work()
 
 
 def _exit_after_graceful_shutdown(signum: int, frame: FrameType | None) -> None:
@@ -216,6 +207,12 @@ def _print_seed(seed: SandboxSeed) -> None:
     print(f"Test personas (phone numbers; each signs in with the code {SANDBOX_PERSONA_CODE}):")
     for persona in seed.personas:
         print(f"  {persona.phone}  {persona.key:10}  {persona.display_name}")
+    print(receiver_hint(_program()))
+
+
+def _program() -> str:
+    """How this command was started, when that is a `scorelink` a newcomer can paste."""
+    return sys.argv[0] if Path(sys.argv[0]).name == "scorelink" else "scorelink"
 
 
 def _sandbox_only(command: str, settings: Settings) -> int | None:
@@ -292,7 +289,8 @@ def _keys_reencrypt(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"re-encrypted under the current secret key: {done.signing_keys} signing keys, "
             f"{done.provider_tokens} linked-account token sets, {done.link_verifiers} link "
-            "verifiers; SCORELINK_PREVIOUS_SECRET_KEYS can now be removed"
+            f"verifiers, {done.webhook_secrets} webhook signing secrets; "
+            "SCORELINK_PREVIOUS_SECRET_KEYS can now be removed"
         )
         return 0
 
@@ -414,15 +412,17 @@ def _receipts_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    if not 1 <= args.records_days <= 3650:
+    days = (
+        settings.retention.record_retention.days if args.records_days is None else args.records_days
+    )
+    if not 1 <= days <= 3650:
         return _fail("--records-days must be 1 to 3650")
 
     async def work() -> int:
-        swept = await sweep(timedelta(days=args.records_days))
+        swept = await sweep(timedelta(days=days))
         print(
             f"removed {swept.login_codes} sign-in codes, {swept.refresh_tokens} ended or expired "
-            f"refresh tokens, {swept.records} normalised records not synced in "
-            f"{args.records_days} days"
+            f"refresh tokens, {swept.records} normalised records not synced in {days} days"
         )
         return 0
 
@@ -610,8 +610,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_command.add_argument(
         "--records-days",
         type=int,
-        default=365,
-        help="keep normalised records of accounts synced within this many days (default 365)",
+        help="keep normalised records of accounts synced within this many days "
+        "(default: SCORELINK_RETENTION_RECORD_DAYS, 365 unless set)",
     )
     sweep_command.set_defaults(handler=_retention_sweep)
 

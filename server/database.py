@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 APP_LABEL = "scorelink"
 MODEL_MODULES = [
@@ -70,6 +75,16 @@ def _connection_url(database_url: str, timeout_seconds: int | None = None) -> st
         separator = "&" if "?" in database_url else "?"
         return f"{database_url}{separator}busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
     return database_url
+
+
+T = TypeVar("T")
+
+
+async def in_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one use case with the ORM open on the configured database, then close it."""
+    async with TortoiseContext() as orm:
+        await orm.init(config=tortoise_config(settings.database_url))
+        return await work()
 
 
 def __getattr__(name: str) -> Any:

@@ -8,15 +8,17 @@ error shape with a 4xx status, never a 500.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 import orjson
 from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
@@ -90,7 +92,24 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages as text frames.
+
+    `encode_json` gives bytes (orjson), which Strawberry would send as binary frames: the
+    `graphql-ws` client in browsers (GraphiQL's) reads a binary frame as a Blob and drops the
+    connection ("Message is missing the 'type' property").
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(self, settings: Settings, rate_limiter: RateLimiter) -> None:
         self.max_body_bytes = settings.api.max_body_bytes
         self.rate_limiter = rate_limiter
@@ -184,7 +203,13 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Sign the subscriber in from `connection_init`'s `authorization: Bearer <token>`."""
         params = context.connection_params
-        header = params.get("authorization") if isinstance(params, dict) else None
+        # Header names are case-insensitive in HTTP, and GraphiQL passes its Headers pane's
+        # `Authorization` through as is, so `connection_init` accepts any case too.
+        header = (
+            next((v for k, v in params.items() if str(k).lower() == "authorization"), None)
+            if isinstance(params, dict)
+            else None
+        )
         scheme, _, token = str(header or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ConnectionRejectionError({"code": "invalid_token", "message": BEARER_EXPECTED})

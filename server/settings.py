@@ -27,6 +27,7 @@ from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
 from domain.assessment_terms import DEFAULT_CNY_RATES, AssessmentTerms
 from domain.partner_origins import InvalidOrigin, parse_origin
+from domain.retention import RetentionTerms
 from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
@@ -137,6 +138,7 @@ class Settings(BaseSettings):
     # Secret keys that `secret_key` replaced: what they encrypted still decrypts.
     previous_secret_keys: tuple[SecretStr, ...] = ()
     assessments: AssessmentTerms = Field(default_factory=AssessmentTerms)
+    retention: RetentionTerms = Field(default_factory=RetentionTerms)
 
     @classmethod
     def settings_customise_sources(
@@ -206,6 +208,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
             for key in _previous_secret_keys(env.get("SCORELINK_PREVIOUS_SECRET_KEYS", ""))
         ),
         "assessments": _assessment_terms(env),
+        "retention": _retention_terms(env),
     }
 
 
@@ -432,6 +435,24 @@ def _link_providers(
         )
     except ProviderConfigError as error:
         raise ConfigError(error.variable, error.problem) from None
+
+
+def _retention_terms(env: Mapping[str, str]) -> RetentionTerms:
+    """SCORELINK_RETENTION_RECORD_DAYS (1 to 3650) and SCORELINK_RETENTION_SWEEP_MINUTES (1 to a
+    week): how long normalised records are kept, and how often the worker sweeps."""
+    defaults = RetentionTerms()
+    days = env.get("SCORELINK_RETENTION_RECORD_DAYS", str(defaults.record_retention.days))
+    minutes = env.get(
+        "SCORELINK_RETENTION_SWEEP_MINUTES", str(int(defaults.sweep_every.total_seconds() // 60))
+    )
+    return RetentionTerms(
+        record_retention=timedelta(
+            days=_bounded_int("SCORELINK_RETENTION_RECORD_DAYS", days, 1, 3650)
+        ),
+        sweep_every=timedelta(
+            minutes=_bounded_int("SCORELINK_RETENTION_SWEEP_MINUTES", minutes, 1, 7 * 24 * 60)
+        ),
+    )
 
 
 def _assessment_terms(env: Mapping[str, str]) -> AssessmentTerms:

@@ -7,8 +7,9 @@ each `scorelink worker`, with SQLite in the worker `scorelink serve` runs in-pro
 `make run` needs nothing more). Run any number against PostgreSQL: deliveries are claimed with
 FOR UPDATE SKIP LOCKED and leased, and every sweep changes each row with a conditional update
 (or a unique event key), so two workers sweeping at once mark, expire and announce each thing
-once. SIGTERM stops claiming new work and lets the deliveries in flight finish and be recorded
-before the process exits.
+once. Retention (spent sign-in codes, ended sessions, stale normalised records) runs every
+SCORELINK_RETENTION_SWEEP_MINUTES, first when the worker starts. SIGTERM stops claiming new
+work and lets the deliveries in flight finish and be recorded before the process exits.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import contextlib
 import logging
 import signal
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from tortoise.context import TortoiseContext
 
@@ -28,6 +30,7 @@ from domain.assessment_deadlines import watch_deadlines
 from domain.availability import is_database_unavailable
 from domain.clock import utc_now
 from domain.expiry_sweeps import expire_grants, expire_requests
+from domain.retention import RetentionTerms, sweep
 from domain.reviews import release_lapsed_claims
 from domain.webhook_delivery import DeliverySettings, deliver_due
 from server.database import tortoise_config
@@ -47,15 +50,20 @@ class Worker:
         delivery: DeliverySettings,
         sweep_every: timedelta = SWEEP_EVERY,
         idle_poll: timedelta = IDLE_POLL,
+        retention: RetentionTerms | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._delivery = delivery
         self._sweep_every = sweep_every.total_seconds()
         self._idle_poll = idle_poll.total_seconds()
         self._next_sweep = 0.0
+        self._retention = retention or RetentionTerms()
+        self._clock = clock
+        self._next_retention: datetime | None = None
 
     async def run_once(self) -> int:
         """Sweep if due, then one delivery round; how many deliveries were attempted."""
-        now = utc_now()
+        now = self._clock()
         if time.monotonic() >= self._next_sweep:
             expired = await expire_requests(now) + await expire_grants(now)
             if expired:
@@ -74,7 +82,21 @@ class Worker:
             if released:
                 logger.info("released %d lapsed review claims", released)
             self._next_sweep = time.monotonic() + self._sweep_every
+        if self._next_retention is None or now >= self._next_retention:
+            await self._sweep_retention(now)
         return await deliver_due(self._delivery, now)
+
+    async def _sweep_retention(self, now: datetime) -> None:
+        swept = await sweep(self._retention.record_retention, now)
+        # On the clock of the sweep, so a slow sweep does not shift the next one later.
+        self._next_retention = now + self._retention.sweep_every
+        if swept.login_codes or swept.refresh_tokens or swept.records:
+            logger.info(
+                "retention: removed %d sign-in codes, %d ended sessions, %d stale records",
+                swept.login_codes,
+                swept.refresh_tokens,
+                swept.records,
+            )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; a round in progress (deliveries in flight) finishes."""
@@ -99,6 +121,11 @@ def delivery_settings(settings: Settings) -> DeliverySettings:
     return DeliverySettings(secret_keys=settings.secret_keys, sandbox=settings.is_sandbox)
 
 
+def worker_for(settings: Settings) -> Worker:
+    """The worker `scorelink worker` runs, and `scorelink serve` in-process on SQLite."""
+    return Worker(delivery_settings(settings), retention=settings.retention)
+
+
 def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
     from server.logs import configure_logging
 
@@ -113,7 +140,7 @@ def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
         async with TortoiseContext() as orm:
             await orm.init(config=config)
             logger.info("worker started")
-            await Worker(delivery_settings(settings)).run(stop)
+            await worker_for(settings).run(stop)
         logger.info("worker stopped")
 
     asyncio.run(main())
@@ -123,5 +150,5 @@ def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
 def add_worker_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Registers `scorelink worker` on the command line's subcommands."""
     commands.add_parser(
-        "worker", help="deliver webhooks and run expiry sweeps until SIGTERM"
+        "worker", help="deliver webhooks and run expiry and retention sweeps until SIGTERM"
     ).set_defaults(handler=_run_worker)

@@ -7,17 +7,23 @@ browser tests run against it.
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from live_server import REPOSITORY, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
+WALKTHROUGH = REPOSITORY / "scripts" / "walkthrough.sh"
+BASH = shutil.which("bash") or "/bin/bash"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -60,6 +66,35 @@ class Sandbox:
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
+
+    def as_partner(self, client_id: str, query: str) -> dict[str, Any]:
+        """One GraphQL query as a demo partner, signed in as its backend would be."""
+        secret = self.scorelink("sandbox", "credentials", client_id).strip()
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            token = client.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            ).json()["access_token"]
+            answer: dict[str, Any] = client.post(
+                "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"}
+            ).json()
+        return answer
+
+    def walkthrough(self) -> subprocess.CompletedProcess[str]:
+        """README's scripts/walkthrough.sh against this sandbox: demo-bank's request, approved."""
+        return subprocess.run(  # noqa: S603
+            [BASH, str(WALKTHROUGH)],
+            env={
+                **self.environ,
+                "API": self.base_url,
+                "SCORELINK": shlex.join([sys.executable, "-m", "server.cli"]),
+                "PATH": os.environ["PATH"],
+            },
+            cwd=REPOSITORY,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
 
 @pytest.fixture

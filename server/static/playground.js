@@ -155,7 +155,14 @@
   });
 
   // Adds the signed-in token unless the tab's own headers carry an Authorization header.
-  var plainFetcher = GraphiQL.createFetcher({ url: "/graphql" });
+  // Subscriptions go over a WebSocket to the same /graphql (graphql-transport-ws, with the
+  // graphql-ws client GraphiQL bundles); the headers become connection_init's payload, which
+  // is where the server reads the token. A subscription keeps the token it started with and
+  // ends when that token expires: run it again to go on listening.
+  var plainFetcher = GraphiQL.createFetcher({
+    url: "/graphql",
+    subscriptionUrl: (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql",
+  });
   function fetcher(params, options) {
     var headers = Object.assign({}, options && options.headers);
     var ownAuthorization = Object.keys(headers).some(function (name) {

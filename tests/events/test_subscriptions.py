@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,16 @@ import httpx
 import orjson
 import pytest
 import websockets
+from tortoise.context import TortoiseContext
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
+from domain.clock import utc_now
+from domain.models import Person
+from domain.secret_keys import SecretKeys
+from domain.sessions import Sessions
+from domain.signing_keys import Keyring
+from domain.tokens import LEEWAY_SECONDS, PERSON_TOKEN_LIFETIME, TokenService
 from live_server import (
     READ,
     REVOKE,
@@ -26,7 +34,8 @@ from live_server import (
     seed_world,
     subject_ids,
 )
-from server.settings import DEFAULT_ISSUER
+from server.database import tortoise_config
+from server.settings import DEFAULT_ISSUER, SANDBOX_SECRET_KEY
 
 PARTNER_EVENTS = (
     'subscription { partnerEvents(types: ["consent.revoked"]) '
@@ -53,16 +62,16 @@ async def served(
     server.kill()
 
 
-async def _subscribe(server: LiveServer, token: str, query: str) -> ClientConnection:
+async def _subscribe(
+    server: LiveServer, token: str, query: str, header: str = "authorization"
+) -> ClientConnection:
     socket = await websockets.connect(
         f"ws://127.0.0.1:{server.port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
     )
     await socket.send(
-        orjson.dumps(
-            {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
-        ).decode()
+        orjson.dumps({"type": "connection_init", "payload": {header: f"Bearer {token}"}}).decode()
     )
-    assert orjson.loads(await socket.recv())["type"] == "connection_ack"
+    assert (await _next(socket))["type"] == "connection_ack"
     await socket.send(
         orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
     )
@@ -70,7 +79,10 @@ async def _subscribe(server: LiveServer, token: str, query: str) -> ClientConnec
 
 
 async def _next(socket: ClientConnection) -> dict[str, Any]:
-    message: dict[str, Any] = orjson.loads(await asyncio.wait_for(socket.recv(), 15))
+    frame = await asyncio.wait_for(socket.recv(), 15)
+    # Text frames: browsers' graphql-ws client (GraphiQL's) cannot read binary ones.
+    assert isinstance(frame, str), frame
+    message: dict[str, Any] = orjson.loads(frame)
     return message
 
 
@@ -110,7 +122,8 @@ async def test_a_person_hears_that_a_partner_read_them(served: tuple[LiveServer,
     server, world = served
     person = world.people[0]
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        socket = await _subscribe(server, person.token, MY_EVENTS)
+        # As GraphiQL sends its Headers pane: a header name's case does not matter.
+        socket = await _subscribe(server, person.token, MY_EVENTS, header="Authorization")
         try:
             await grant(client, world, person)
             token = await partner_token(client, world)
@@ -124,6 +137,26 @@ async def test_a_person_hears_that_a_partner_read_them(served: tuple[LiveServer,
             )
         finally:
             await socket.close()
+
+
+async def test_a_token_that_expires_ends_the_subscription(
+    served: tuple[LiveServer, World],
+) -> None:
+    """Signed as if long ago, so it expires (clock-skew leeway included) 4 s after subscribing."""
+    server, world = served
+    async with TortoiseContext() as orm:
+        await orm.init(config=tortoise_config(server.database_url))
+        back_dated = utc_now() - PERSON_TOKEN_LIFETIME - timedelta(seconds=LEEWAY_SECONDS - 4)
+        tokens = TokenService(
+            Keyring(SecretKeys(SANDBOX_SECRET_KEY)), DEFAULT_ISSUER, clock=lambda: back_dated
+        )
+        person = await Person.get(id=world.people[0].person_id)
+        session = await Sessions(tokens).start(person)
+    socket = await _subscribe(server, session.access_token.token, MY_EVENTS)
+    try:
+        assert await _next(socket) == {"id": "1", "type": "complete"}
+    finally:
+        await socket.close()
 
 
 async def test_a_bad_token_is_refused_at_connection_init(served: tuple[LiveServer, World]) -> None:

@@ -7,9 +7,15 @@ import asyncio
 import pytest
 from tortoise.context import TortoiseContext
 
+from consent.catalog import PartnerType
 from domain.encryption import DecryptionError, SecretBox
+from domain.event_models import WebhookEndpoint
+from domain.partners import register_partner
+from domain.principal import PartnerPrincipal
 from domain.secret_keys import KeyUse, SecretKeys
 from domain.signing_keys import Keyring
+from domain.webhook_signing import secret_box
+from domain.webhooks import EndpointPolicy, create_endpoint, rotate_secret
 from server.cli import main
 from server.database import tortoise_config
 from server.settings import ConfigError, load_settings
@@ -74,3 +80,49 @@ def test_reencrypt_moves_stored_secrets_to_the_new_key(
     assert "1 signing keys" in capsys.readouterr().out
 
     asyncio.run(in_database(Keyring(SecretKeys(NEW)).load()))
+
+
+def test_reencrypt_says_how_many_webhook_secrets_it_moved_and_they_still_sign(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two endpoints, one rotated within 24 hours: three secrets sign, three move."""
+
+    async def endpoints_under_the_old_key() -> None:
+        async with TortoiseContext() as orm:
+            await orm.init(config=tortoise_config(database_url))
+            registered = await register_partner("Rotating Bank", PartnerType.BANK)
+            partner = PartnerPrincipal(
+                registered.partner.id, PartnerType.BANK, registered.partner.client_id
+            )
+            policy = EndpointPolicy(SecretKeys(OLD), sandbox=True)
+            first = await create_endpoint(
+                partner, "http://127.0.0.1:9/a", ["consent.revoked"], policy
+            )
+            await create_endpoint(partner, "http://127.0.0.1:9/b", ["consent.revoked"], policy)
+            await rotate_secret(partner, str(first.endpoint.id), policy)
+
+    async def secrets_under(keys: SecretKeys) -> list[str]:
+        async with TortoiseContext() as orm:
+            await orm.init(config=tortoise_config(database_url))
+            box = secret_box(keys)
+            return [
+                box.decrypt(ciphertext).decode()
+                for endpoint in await WebhookEndpoint.all().order_by("url")
+                for ciphertext in (endpoint.secret_ciphertext, endpoint.previous_secret_ciphertext)
+                if ciphertext is not None
+            ]
+
+    asyncio.run(endpoints_under_the_old_key())
+    before = asyncio.run(secrets_under(SecretKeys(OLD)))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SCORELINK_SECRET_KEY", NEW)
+    monkeypatch.setenv("SCORELINK_PREVIOUS_SECRET_KEYS", OLD)
+
+    assert main(["keys", "reencrypt"]) == 0
+    assert capsys.readouterr().out == (
+        "re-encrypted under the current secret key: 0 signing keys, 0 linked-account token "
+        "sets, 0 link verifiers, 3 webhook signing secrets; SCORELINK_PREVIOUS_SECRET_KEYS can "
+        "now be removed\n"
+    )
+    # The same secrets, now readable with the new key alone.
+    assert asyncio.run(secrets_under(SecretKeys(NEW))) == before

@@ -4,21 +4,13 @@ freshly seeded sandbox, prints exactly the lines README says it prints, both tim
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import subprocess
-import sys
-
 import httpx
 
 from live_server import REPOSITORY
-from sandbox_support import Sandbox
+from sandbox_support import WALKTHROUGH, Sandbox
 
-SCRIPT = REPOSITORY / "scripts" / "walkthrough.sh"
 README = REPOSITORY / "README.md"
 PROMPT = "$ scripts/walkthrough.sh"
-BASH = shutil.which("bash") or "/bin/bash"
 
 
 def _readme_block_after(marker: str) -> list[str]:
@@ -30,28 +22,14 @@ def _readme_block_after(marker: str) -> list[str]:
 
 
 def test_readme_shows_the_script_verbatim() -> None:
-    assert SCRIPT.read_text() in README.read_text()
+    assert WALKTHROUGH.read_text() in README.read_text()
 
 
 def test_the_walkthrough_prints_what_readme_says_twice_in_a_row(live_sandbox: Sandbox) -> None:
     expected = _readme_block_after(PROMPT)
     assert expected, "README shows the walkthrough's output"
-    environ = {
-        **live_sandbox.environ,
-        "API": live_sandbox.base_url,
-        "SCORELINK": shlex.join([sys.executable, "-m", "server.cli"]),
-        "PATH": os.environ["PATH"],
-    }
     for run in (1, 2):
-        done = subprocess.run(  # noqa: S603
-            [BASH, str(SCRIPT)],
-            env=environ,
-            cwd=REPOSITORY,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = live_sandbox.walkthrough()
         assert done.returncode == 0, f"run {run}: {done.stderr}"
         assert done.stdout.splitlines() == expected, f"run {run}"
         assert done.stderr == "", f"run {run}"
