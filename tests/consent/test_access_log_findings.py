@@ -215,3 +215,19 @@ def test_an_unreadable_kept_checkpoint_is_refused_saying_what_was_expected(
     with pytest.raises(ValueError, match=re.escape(message)) as refused:
         read_saved_checkpoint(saved)
     assert str(refused.value) == message
+
+
+async def test_damage_after_a_kept_checkpoint_does_not_stop_proofs_within_it(
+    orm: TortoiseContext,
+) -> None:
+    ids = await _sealed_log(3, 5)
+    await AccessLogEntry.filter(id=ids[4]).update(leaf_hash=None)
+    proof = await access_log.inclusion_proof(ids[1], 3)
+    assert merkle.verify_inclusion(
+        bytes.fromhex(proof.leaf_hash),
+        1,
+        3,
+        [bytes.fromhex(h) for h in proof.hashes],
+        await _root(3),
+    )
+    assert await access_log.consistency_proof(3, 3) == []

@@ -9,11 +9,9 @@ gets is the same.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import itertools
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 
 from consent.catalog import Access, PartnerType, Purpose, Scope
@@ -25,32 +23,11 @@ from domain.models import Person
 from domain.partner_reads import read_subject
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal
+from race_support import as_another_client, until_it_waits
 from storage.transactions import writing
 
 _numbers = itertools.count(1)
 ID, G = Scope.IDENTITY, Scope.GRADE
-
-
-async def _until_the_read_waits(other_use: BaseDBAsyncClient, read: asyncio.Task[object]) -> None:
-    """Return once `read` waits behind `other_use`, so committing it races the read's claim.
-
-    On PostgreSQL that is when the read, having loaded the grant as ACTIVE, waits for the row
-    lock of the other use's update; on SQLite, once it queues for the write lock.
-    """
-    if other_use.capabilities.dialect != "postgres":
-        await asyncio.sleep(0.05)
-        return
-    while not read.done():
-        # pg_stat_activity is read once per transaction unless its snapshot is cleared.
-        await other_use.execute_query("SELECT pg_stat_clear_snapshot()")
-        rows = await other_use.execute_query_dict(
-            "SELECT count(*) AS waiting FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        if rows[0]["waiting"]:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the read finished before the other use committed: {read.result()}")
 
 
 async def test_a_read_that_loses_its_one_time_grant_to_another_use_is_refused(
@@ -89,11 +66,10 @@ async def test_a_read_that_loses_its_one_time_grant_to_another_use_is_refused(
             .update(status=GrantStatus.USED_UP, used_at=now)
         )
         assert spent == 1
-        read = asyncio.create_task(
-            read_subject(partner, subject.subject_id, frozenset({ID, G}), "req-lost", now),
-            context=outside,
+        read = as_another_client(
+            read_subject(partner, subject.subject_id, frozenset({ID, G}), "req-lost", now), outside
         )
-        await _until_the_read_waits(other_use, read)
+        await until_it_waits(other_use, read)
     view = await read
 
     # The identity only the one-time grant covered is refused as used up; the grade is still
@@ -137,11 +113,11 @@ async def test_a_read_that_loses_its_only_grant_is_logged_as_denied(orm: Tortois
             .using_db(other_use)
             .update(status=GrantStatus.USED_UP, used_at=now)
         )
-        read = asyncio.create_task(
+        read = as_another_client(
             read_subject(partner, subject.subject_id, frozenset({ID}), "req-lost-all", now),
-            context=outside,
+            outside,
         )
-        await _until_the_read_waits(other_use, read)
+        await until_it_waits(other_use, read)
     view = await read
 
     assert view.decision.allowed == {}
