@@ -9,8 +9,9 @@ from the start and says so: the same code, the same nothing written.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from tortoise.context import TortoiseContext
@@ -53,7 +54,9 @@ async def _asked() -> tuple[Partner, Person, ConsentRequest]:
     return bank, person, asked
 
 
-def _answers(person: Person, asked: ConsentRequest) -> dict[str, Callable[[], Awaitable[object]]]:
+def _answers(
+    person: Person, asked: ConsentRequest
+) -> dict[str, Callable[[], Coroutine[Any, Any, object]]]:
     now = utc_now()
     return {
         "approve": lambda: approve_request(
