@@ -1,6 +1,7 @@
 """Each consent change touches its own grant and nothing else, and says so in the log.
 
-Renewing one consent leaves every other consent's expiry alone; revoking everything of a
+Renewing one consent leaves every other consent's expiry alone; a one-time read spends its own
+grant only, stamped with the read's instant; revoking everything of a
 person (erasure) revokes exactly that person's ACTIVE grants, once each, stamped with the
 instant, and logs one REVOKED entry per grant with the request that caused it; grants already
 used up, revoked or belonging to someone else are left as they were.
@@ -14,12 +15,20 @@ from tortoise.context import TortoiseContext
 
 from consent.access_log import LogEvent
 from consent.catalog import Access, PartnerType, Purpose, Scope
-from consent.lifecycle import Terms, grant_consent, renew_consent, revoke_all_of_person
-from consent.models import AccessLogEntry, ConsentGrant, GrantStatus
+from consent.lifecycle import (
+    Terms,
+    grant_consent,
+    renew_consent,
+    revoke_all_of_person,
+    revoke_consent,
+)
+from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
 from consent_support import new_phone
 from domain.clock import utc_now
 from domain.models import Person
+from domain.partner_reads import read_subject
 from domain.partners import register_partner
+from domain.principal import PartnerPrincipal
 from storage.transactions import writing
 
 TERMS = Terms([Scope.GRADE, Scope.SCORE], Purpose.CREDIT_APPLICATION, 30, Access.ONGOING)
@@ -87,3 +96,57 @@ async def test_revoking_everything_of_a_person_revokes_exactly_their_active_gran
     async with writing() as connection:
         assert await revoke_all_of_person(person.id, now, "req-again", connection) == []
     assert await AccessLogEntry.all().count() == logged + len(live)
+
+
+async def test_granting_and_revoking_are_stamped_and_logged_with_their_request(
+    orm: TortoiseContext,
+) -> None:
+    bank = (await register_partner("Stamp Bank", PartnerType.BANK)).partner
+    person = await Person.create(phone=new_phone())
+    granted_at = utc_now()
+    grant = await grant_consent(person.id, bank.id, PartnerType.BANK, TERMS, granted_at, "req-g")
+    subject = await PartnerSubject.get(partner_id=bank.id, person_id=person.id)
+    revoked_at = granted_at + timedelta(hours=1)
+
+    revoked = await revoke_consent(grant.id, person.id, revoked_at, "req-r")
+
+    assert (revoked.status, revoked.revoked_at) == (GrantStatus.REVOKED, revoked_at)
+    stored = await ConsentGrant.get(id=grant.id)
+    assert (stored.status, stored.revoked_at) == (GrantStatus.REVOKED, revoked_at)
+    entries = await AccessLogEntry.filter(grant_id=grant.id).order_by("id")
+    assert [(e.event, e.subject_id, e.request_id, e.occurred_at) for e in entries] == [
+        (LogEvent.GRANTED.value, subject.subject_id, "req-g", granted_at),
+        (LogEvent.REVOKED.value, None, "req-r", revoked_at),
+    ]
+
+
+async def test_a_one_time_read_spends_its_own_grant_and_no_other(orm: TortoiseContext) -> None:
+    registered = await register_partner("Claim Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    now = utc_now()
+    grants = {}
+    for access in (Access.ONE_TIME, Access.ONGOING, Access.ONE_TIME):
+        person = await Person.create(phone=new_phone(), display_name="Li Na")
+        grants[person.id] = await grant_consent(
+            person.id,
+            partner.partner_id,
+            PartnerType.BANK,
+            Terms([Scope.IDENTITY], Purpose.CREDIT_APPLICATION, 30, access),
+            now,
+            None,
+        )
+    reader = next(iter(grants))
+    subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=reader)
+
+    view = await read_subject(
+        partner, subject.subject_id, frozenset({Scope.IDENTITY}), "req-one", now
+    )
+
+    assert set(view.decision.allowed) == {Scope.IDENTITY}
+    stored = {g.id: (g.status, g.used_at) for g in await ConsentGrant.all()}
+    assert stored == {
+        g.id: (GrantStatus.USED_UP, now) if person_id == reader else (GrantStatus.ACTIVE, None)
+        for person_id, g in grants.items()
+    }
