@@ -102,7 +102,7 @@ async def test_consistency_proofs_run_from_any_kept_size_to_a_later_one(
         proof = [bytes.fromhex(h) for h in await access_log.consistency_proof(old, 6)]
         assert merkle.verify_consistency(old, 6, await _root(old), await _root(6), proof)
     assert await access_log.consistency_proof(6, 6) == []
-    for old, new in ((0, 6), (7, 6), (-1, 3)):
+    for old, new in ((0, 6), (0, 7), (7, 6), (-1, 3)):
         with pytest.raises(merkle.ProofError) as refused:
             await access_log.consistency_proof(old, new)
         assert str(refused.value) == f"no consistency proof from size {old} to size {new}"
@@ -231,3 +231,18 @@ async def test_damage_after_a_kept_checkpoint_does_not_stop_proofs_within_it(
         await _root(3),
     )
     assert await access_log.consistency_proof(3, 3) == []
+
+
+async def test_a_proof_of_an_entry_the_tree_does_not_hold_says_why(orm: TortoiseContext) -> None:
+    ids = await _sealed_log(3, 4)
+    await _append(1, 4)
+    unsealed = (await AccessLogEntry.get(subject_id="sub_4")).id
+    missing = unsealed + 1000
+    for entry_id, size, message in (
+        (missing, 4, f"there is no entry {missing}"),
+        (unsealed, 4, f"entry {unsealed} is not sealed yet; ask again in a second"),
+        (ids[3], 3, f"entry {ids[3]} is not in the tree of size 3"),
+    ):
+        with pytest.raises(access_log.UnknownEntry) as refused:
+            await access_log.inclusion_proof(entry_id, size)
+        assert str(refused.value) == message

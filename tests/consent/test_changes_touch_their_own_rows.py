@@ -23,7 +23,7 @@ from consent.lifecycle import (
     revoke_consent,
 )
 from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
-from consent_support import new_phone
+from consent_support import counting_statements, new_phone
 from domain.clock import utc_now
 from domain.models import Person
 from domain.partner_reads import read_subject
@@ -150,3 +150,21 @@ async def test_a_one_time_read_spends_its_own_grant_and_no_other(orm: TortoiseCo
         g.id: (GrantStatus.USED_UP, now) if person_id == reader else (GrantStatus.ACTIVE, None)
         for person_id, g in grants.items()
     }
+
+
+async def test_a_read_that_asks_for_no_scope_does_not_look_at_grants(
+    orm: TortoiseContext,
+) -> None:
+    registered = await register_partner("Public Fields Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    person = await Person.create(phone=new_phone())
+    await grant_consent(person.id, partner.partner_id, PartnerType.BANK, TERMS, utc_now(), None)
+    subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+
+    with counting_statements() as counter:
+        view = await read_subject(partner, subject.subject_id, frozenset(), "req-public")
+
+    assert (view.decision.allowed, view.decision.denied) == ({}, {})
+    assert [s for s in counter.statements if "consent_grant" in s] == []
