@@ -246,3 +246,55 @@ async def test_a_proof_of_an_entry_the_tree_does_not_hold_says_why(orm: Tortoise
         with pytest.raises(access_log.UnknownEntry) as refused:
             await access_log.inclusion_proof(entry_id, size)
         assert str(refused.value) == message
+
+
+async def test_an_honest_log_verifies_from_a_checkpoint_of_one_entry(orm: TortoiseContext) -> None:
+    await _sealed_log(1, 2)
+    audit = await access_log.verify(signature_checker(await _keyring()))
+    assert (audit.entries, audit.checkpoints, audit.findings) == (2, 2, [])
+
+
+async def test_what_an_audit_says_about_a_rewrite_its_own_checkpoints_catch(
+    orm: TortoiseContext,
+) -> None:
+    ids = await _sealed_log(3, 5)
+    edited = await AccessLogEntry.get(id=ids[1])
+    edited.subject_id = "sub_rewritten"
+    edited.leaf_hash = access_log.leaf_hash_of(edited, 1).hex()
+    await edited.save()
+
+    audit = await access_log.verify(signature_checker(await _keyring()))
+
+    assert audit.findings == [
+        Finding(
+            "the log up to size 3 no longer matches its signed checkpoint: an entry at "
+            "positions 0 to 2 was changed",
+            ids[0],
+            0,
+        )
+    ]
+
+
+async def test_what_an_audit_says_about_deleted_newest_entries(orm: TortoiseContext) -> None:
+    ids = await _sealed_log(3, 5)
+    await AccessLogEntry.filter(id__in=ids[3:]).delete()
+    audit = await access_log.verify(signature_checker(await _keyring()))
+    assert audit.findings == [
+        Finding(
+            "the newest entries were deleted: the signed checkpoint of size 5 covers positions "
+            "3 to 4, which the log no longer holds",
+            position=3,
+        )
+    ]
+
+
+async def test_a_genuine_signature_moved_to_another_checkpoint_is_named_forged(
+    orm: TortoiseContext,
+) -> None:
+    await _sealed_log(3, 5)
+    first = await LogCheckpoint.get(tree_size=3)
+    await LogCheckpoint.filter(tree_size=5).update(signed=first.signed, key_id=first.key_id)
+    audit = await access_log.verify(signature_checker(await _keyring()))
+    assert audit.findings == [
+        Finding("the checkpoint of size 5: its signature covers a different tree head (forged)")
+    ]
