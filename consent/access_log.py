@@ -212,10 +212,6 @@ async def checkpoints_since(tree_size: int, limit: int) -> list[LogCheckpoint]:
     return await LogCheckpoint.filter(tree_size__gt=tree_size).order_by("tree_size").limit(limit)
 
 
-async def checkpoint_of_size(tree_size: int) -> LogCheckpoint | None:
-    return await LogCheckpoint.get_or_none(tree_size=tree_size)
-
-
 async def _leaf_hashes(size: int) -> list[bytes]:
     """The stored leaf hashes of positions 0..size-1, as the sealer wrote them."""
     leaves: list[bytes] = []

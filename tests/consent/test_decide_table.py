@@ -71,6 +71,13 @@ TABLE: list[tuple[str, str, list[Given], set[Scope], dict[Scope, object]]] = [
     ("above the ceiling beats a grant", "DATING", [Given({G, C})], {G, C}, {G: 0, C: CEILING}),
     ("above the ceiling with no grant", "JOB_SITE", [], {S}, {S: CEILING}),
     (
+        "a newer grant of other scopes does not hide an older revocation of this one",
+        "BANK",
+        [Given({G}, status=GrantStatus.REVOKED, age=90), Given({S}, age=30)],
+        {G, S},
+        {G: REVOKED, S: 1},
+    ),
+    (
         "the newest grant naming the scope explains the denial",
         "BANK",
         [Given({G}, left=-1, age=90), Given({G}, status=GrantStatus.REVOKED, age=30)],

@@ -177,3 +177,85 @@ def test_inclusion_proofs_for_missing_entries_or_sizes_are_refused(
 def test_consistency_proofs_for_impossible_sizes_are_refused(old: int, new: int) -> None:
     with pytest.raises(merkle.ProofError):
         merkle.consistency_proof(leaves_of([b"x"] * 3), old, new)
+
+
+# Every tree size up to 33 (five levels and a stray leaf): exhaustive, so the rarely taken
+# branches of the RFC's verification loops are all walked, not left to hypothesis's draw.
+ALL_ENTRIES = [bytes([i]) for i in range(33)]
+ALL_LEAVES = leaves_of(ALL_ENTRIES)
+ROOTS = [reference_mth(ALL_ENTRIES[:n]) for n in range(len(ALL_ENTRIES) + 1)]
+
+
+def _variants(proof: list[bytes]) -> list[list[bytes]]:
+    """Every proof one honest mistake or forgery away from `proof`."""
+    changed = [[*proof[:i], h(p), *proof[i + 1 :]] for i, p in enumerate(proof)]
+    shortened = [proof[:-1], proof[1:]] if proof else []
+    return [*changed, *shortened, [*proof, h(b"extra")], [h(b"extra"), *proof]]
+
+
+def test_every_consistency_proof_up_to_33_leaves_verifies_and_nothing_near_it_does() -> None:
+    for new in range(1, len(ALL_LEAVES) + 1):
+        for old in range(1, new + 1):
+            proof = merkle.consistency_proof(ALL_LEAVES, old, new)
+            assert merkle.verify_consistency(old, new, ROOTS[old], ROOTS[new], proof)
+            for variant in _variants(proof):
+                assert not merkle.verify_consistency(old, new, ROOTS[old], ROOTS[new], variant)
+            for other_old, other_new in ((old - 1, new), (old + 1, new), (old, new + 1)):
+                if 0 <= other_old <= other_new <= len(ALL_LEAVES):
+                    assert not merkle.verify_consistency(
+                        other_old, other_new, ROOTS[other_old], ROOTS[other_new], proof
+                    ), (old, new, other_old, other_new)
+        # Growing from nothing, or with no proof at all, proves nothing.
+        assert not merkle.verify_consistency(0, new, ROOTS[0], ROOTS[new], [ROOTS[new]])
+        for old in range(1, new):
+            assert not merkle.verify_consistency(old, new, ROOTS[old], ROOTS[new], [])
+
+
+def test_every_inclusion_proof_up_to_33_leaves_verifies_and_nothing_near_it_does() -> None:
+    for size in range(1, len(ALL_LEAVES) + 1):
+        for index in range(size):
+            proof = merkle.inclusion_proof(ALL_LEAVES, index, size)
+            leaf = ALL_LEAVES[index]
+            assert merkle.verify_inclusion(leaf, index, size, proof, ROOTS[size])
+            for variant in _variants(proof):
+                assert not merkle.verify_inclusion(leaf, index, size, variant, ROOTS[size])
+            for other in (index - 1, index + 1):
+                assert not merkle.verify_inclusion(leaf, other, size, proof, ROOTS[size]), (
+                    index,
+                    size,
+                    other,
+                )
+            if size < len(ALL_LEAVES):
+                assert not merkle.verify_inclusion(leaf, index, size + 1, proof, ROOTS[size + 1])
+
+
+@pytest.mark.parametrize(
+    ("index", "size", "available", "message"),
+    [
+        (3, 3, 3, "entry 3 is not in a tree of size 3"),
+        (-1, 3, 3, "entry -1 is not in a tree of size 3"),
+        (0, 4, 3, "the log has 3 entries, fewer than 4"),
+    ],
+)
+def test_an_inclusion_proof_that_cannot_exist_says_why(
+    index: int, size: int, available: int, message: str
+) -> None:
+    with pytest.raises(merkle.ProofError) as refused:
+        merkle.inclusion_proof(ALL_LEAVES[:available], index, size)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "available", "message"),
+    [
+        (0, 2, 3, "no consistency proof from size 0 to size 2"),
+        (3, 2, 3, "no consistency proof from size 3 to size 2"),
+        (2, 4, 3, "the log has 3 entries, fewer than 4"),
+    ],
+)
+def test_a_consistency_proof_that_cannot_exist_says_why(
+    old: int, new: int, available: int, message: str
+) -> None:
+    with pytest.raises(merkle.ProofError) as refused:
+        merkle.consistency_proof(ALL_LEAVES[:available], old, new)
+    assert str(refused.value) == message
