@@ -4,7 +4,8 @@ SQLite starts a transaction with a shared read lock and upgrades it at the first
 another process holds the write lock then, SQLite answers "database is locked" at once rather
 than wait (waiting could deadlock). Taking the write lock with the transaction's first
 statement makes the busy timeout apply instead, so concurrent writers queue. PostgreSQL needs
-nothing here: its row locks and the access log's advisory lock already queue writers.
+nothing here: its row locks already queue writers. On PostgreSQL the transaction runs on the
+request's own connection when there is one (`storage.request_connection`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.transactions import in_transaction
+
+from storage.request_connection import transaction
 
 T = TypeVar("T")
 # Appends from two processes can race for the access log's chain head (SQLite), and two
@@ -25,7 +27,7 @@ _WRITE_ATTEMPTS = 5
 
 @asynccontextmanager
 async def writing() -> AsyncIterator[BaseDBAsyncClient]:
-    async with in_transaction() as connection:
+    async with transaction() as connection:
         if connection.capabilities.dialect == "sqlite":
             # Matches no row, but a write statement takes SQLite's write lock for the transaction.
             # Any table would do; the access log is in every migrated database.
