@@ -159,7 +159,7 @@ class _World:
         server = LiveServer(
             self.database_url, MODEL_DIR, self.root / f"server-{workers}.log", workers=workers
         )
-        server.start()
+        server.start(ready_within=300)  # a loaded machine starts slowly
         return server
 
     def token_and_subjects(self, server: LiveServer) -> str:

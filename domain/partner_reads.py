@@ -1,8 +1,10 @@
 """A partner reading people's reports: the one path by which personal data reaches a partner.
 
-Each call decides consent (`consent.reads`), loads only the data of granted scopes, and appends
+Each call decides consent (`consent.reads`), loads the data of granted scopes, and appends
 one access-log entry per subject read, all in one transaction: if the entry cannot be
-written, nothing is read.
+written, nothing is read. The current report is the one exception to "loads only what was
+granted": it comes in the same statement as the grants when a report scope was asked, and is
+dropped unseen when the grant does not open it (`_read`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class SubjectData(enum.Enum):
     ASSESSMENT_RESULTS = "results of this partner's assessments (domain.assessment_reads)"
 
 
-# The data each scope's fields are made of: a read loads a kind only when a scope that needs
+# The data each scope's fields are made of: a read shows a kind only when a scope that needs
 # it was both asked and granted. Every scope has an entry (a test checks), so a new scope
 # cannot be served from data nobody decided it may touch.
 DATA_OF_SCOPE: dict[Scope, SubjectData] = {
