@@ -16,8 +16,7 @@ from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError, OperationalError
-
-from storage.request_connection import transaction
+from tortoise.transactions import in_transaction
 
 T = TypeVar("T")
 # Appends from two processes can race for the access log's chain head (SQLite), and two
@@ -27,7 +26,7 @@ _WRITE_ATTEMPTS = 5
 
 @asynccontextmanager
 async def writing() -> AsyncIterator[BaseDBAsyncClient]:
-    async with transaction() as connection:
+    async with in_transaction() as connection:
         if connection.capabilities.dialect == "sqlite":
             # Matches no row, but a write statement takes SQLite's write lock for the transaction.
             # Any table would do; the access log is in every migrated database.

@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from consent import access_log
 from consent.access_log import AccessRecord, LogEvent, TreeHead
+from consent.models import AccessLogEntry
 from domain.clock import utc_now
 
 
@@ -38,7 +39,7 @@ async def test_a_checkpoint_sealed_while_verify_runs_is_not_a_deletion(
     await _append(3)
     reading = access_log._sealed_in_order
 
-    async def sealer_meanwhile() -> AsyncIterator[access_log.AccessLogEntry]:
+    async def sealer_meanwhile() -> AsyncIterator[AccessLogEntry]:
         async for entry in reading():
             yield entry
         # The server's sealer seals the newer entries just after verify has read the log.
