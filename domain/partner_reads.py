@@ -254,7 +254,7 @@ async def _read(
         return {}
     wanted = data_for(asked)
     found = await _subjects_with_grants(
-        partner.partner_id, subject_ids, SubjectData.REPORT in wanted, connection
+        partner.partner_id, subject_ids, bool(asked), SubjectData.REPORT in wanted, connection
     )
     if not found.people:
         return {}
@@ -322,6 +322,7 @@ def _of(model: type[M], alias: str, row: Mapping[str, Any]) -> M | None:
 async def _subjects_with_grants(
     partner_id: uuid.UUID,
     subject_ids: list[str],
+    with_grants: bool,
     with_report: bool,
     connection: BaseDBAsyncClient,
 ) -> _Found:
@@ -337,6 +338,13 @@ async def _subjects_with_grants(
     writing transaction already excludes an erasure.
     """
     postgres = is_postgres(connection)
+    # A read that asks for no scope needs no grant at all, so it does not read them.
+    grant_columns = f", {_columns(ConsentGrant, 'g')}" if with_grants else ""
+    grant_join = (
+        " LEFT JOIN consent_grant g ON g.partner_id = s.partner_id AND g.person_id = s.person_id"
+        if with_grants
+        else ""
+    )
     report_columns = f", {_columns(ScoreReport, 'r')}" if with_report else ""
     report_join = (
         " LEFT JOIN score_report r ON r.person_id = s.person_id AND r.is_current"
@@ -344,10 +352,9 @@ async def _subjects_with_grants(
         else ""
     )
     rows = await connection.execute_query_dict(
-        f"SELECT s.subject_id, s.person_id, {_columns(ConsentGrant, 'g')}{report_columns} "  # noqa: S608 - our markers and columns only
-        "FROM partner_subject s JOIN person p ON p.id = s.person_id "
-        "LEFT JOIN consent_grant g ON g.partner_id = s.partner_id AND g.person_id = s.person_id"
-        f"{report_join} WHERE s.partner_id = {marker(connection, 1)} "
+        f"SELECT s.subject_id, s.person_id{grant_columns}{report_columns} "  # noqa: S608
+        "FROM partner_subject s JOIN person p ON p.id = s.person_id"
+        f"{grant_join}{report_join} WHERE s.partner_id = {marker(connection, 1)} "
         f"AND s.subject_id IN ({markers(connection, 2, len(subject_ids))})"
         + (" FOR KEY SHARE OF p" if postgres else ""),
         [*uuid_values(connection, [partner_id]), *subject_ids],
@@ -356,7 +363,7 @@ async def _subjects_with_grants(
     for row in rows:
         person_id = row["person_id"] if postgres else uuid.UUID(row["person_id"])
         found.people[row["subject_id"]] = person_id
-        grant = _of(ConsentGrant, "g", row)
+        grant = _of(ConsentGrant, "g", row) if with_grants else None
         if grant is not None:
             found.grants[person_id].append(grant)
         report = _of(ScoreReport, "r", row) if with_report else None
