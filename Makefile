@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # HOST and PORT: `make run PORT=9000`; the token issuer follows unless SCORELINK_ISSUER is set.
-.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis fuzz soak mutate \
+.PHONY: lock run test lint typecheck layers pytest bench clean schema chromium redis wrk fuzz soak mutate \
 	binning-crosscheck node-clients image-check
 
 # Exact versions, with hashes, from the lock files (`make lock` rewrites them from pyproject.toml);
@@ -70,6 +70,10 @@ image-check:
 node-clients:
 	scripts/ensure-node-clients
 
+# The HTTP benchmark's load generator is Debian's wrk; this installs it when missing.
+wrk:
+	scripts/ensure-wrk
+
 pytest: $(BIN)/.installed-dev chromium redis node-clients
 	$(BIN)/pytest
 
@@ -80,7 +84,7 @@ test: lint typecheck layers pytest
 schema: $(BIN)/.installed-dev
 	$(BIN)/python -m schema.contract write
 
-bench: $(BIN)/.installed-dev
+bench: $(BIN)/.installed-dev wrk
 	$(BIN)/python -m bench
 
 # The long reliability runs (make test runs the short versions); each ends with PASS or FAIL.

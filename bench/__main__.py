@@ -61,14 +61,27 @@ def _rows(name: str, figures: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def _misses(module: Any, results: dict[str, Any]) -> list[str]:
-    """Figures over the target their benchmark declares (targets are upper bounds)."""
+    """Figures past the targets their benchmark declares: TARGETS are upper bounds, FLOORS
+    lower bounds. A figure the run could not measure (None) is a miss too."""
     targets: dict[str, float | None] = getattr(module, "TARGETS", {})
+    floors: dict[str, float] = getattr(module, "FLOORS", {})
     figures = results.get("figures", results)
-    return [
+    misses = [
         f"{key} = {figures[key]:.4g} > {target:g}"
         for key, target in targets.items()
-        if target is not None and key in figures and figures[key] > target
+        if target is not None and figures.get(key) is not None and figures[key] > target
     ]
+    misses += [
+        f"{key} = {figures[key]:.4g} < {floor:g}"
+        for key, floor in floors.items()
+        if figures.get(key) is not None and figures[key] < floor
+    ]
+    misses += [
+        f"{key} not measured"
+        for key in [*targets, *floors]
+        if key in figures and figures[key] is None
+    ]
+    return misses
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from consent.catalog import PartnerType
-from consent_support import counting_statements, person_with_full_file
+from consent_support import counting_round_trips, counting_statements, person_with_full_file
 from domain.partners import register_partner
 from domain.sessions import Sessions
 from live_server import GRANT, READ, REVOKE, new_request_id
@@ -93,6 +93,12 @@ async def _measure(database_url: str) -> dict[str, int]:
             figures["partner_subject_read"] = await _count(
                 lambda: post(partner_token, READ, id=subject)
             )
+            if database_url.startswith("postgres"):
+                # Round trips including BEGIN, COMMIT and the pool's reset at check-in.
+                with counting_round_trips() as trips:
+                    (await post(partner_token, READ, id=subject)).raise_for_status()
+                figures["partner_subject_read_round_trips"] = len(trips.round_trips)
+                figures["partner_subject_read_checkouts"] = trips.checkouts
             figures["partner_subjects_page_of_1"] = await _count(
                 lambda: post(partner_token, PAGE, n=1)
             )
@@ -129,7 +135,10 @@ def run() -> dict[str, Any]:
 
 def main() -> None:
     results = run()
-    print("SQL statements per request, as the ORM logs them (BEGIN and COMMIT not counted)")
+    print(
+        "SQL statements per request, as the ORM logs them (BEGIN and COMMIT not counted); "
+        "on PostgreSQL also a subject read's round trips and connection checkouts"
+    )
     kinds = sorted({kind for figures in results.values() for kind in figures if kind != "skipped"})
     print(f"{'request':32} " + " ".join(f"{name:>9}" for name in results))
     for kind in kinds:

@@ -357,6 +357,19 @@ async def verify(check_signature: CheckSignature, outside: TreeHead | None = Non
     with a stolen key still disagrees with it.
     """
     result = Verification()
+    # Checkpoints first, then entries: a sealer running meanwhile only adds both, so every
+    # checkpoint read here finds its entries sealed when they are read after it.
+    checkpoints: list[tuple[TreeHead, str | None]] = []
+    after = -1
+    while True:
+        batch = await LogCheckpoint.filter(tree_size__gt=after).order_by("tree_size").limit(_BATCH)
+        if not batch:
+            break
+        for row in batch:
+            head = TreeHead(row.tree_size, row.root_hash, row.issued_at)
+            checkpoints.append((head, check_signature(row.key_id, row.signed, head)))
+        after = batch[-1].tree_size
+    result.checkpoints = len(checkpoints)
     leaves: list[bytes] = []
     by_position: dict[int, AccessLogEntry] = {}
     mismatched: list[int] = []
@@ -387,17 +400,6 @@ async def verify(check_signature: CheckSignature, outside: TreeHead | None = Non
     def entry_at(position: int) -> int | None:
         return ids[position] if position < len(ids) else None
 
-    checkpoints: list[tuple[TreeHead, str | None]] = []
-    after = -1
-    while True:
-        batch = await LogCheckpoint.filter(tree_size__gt=after).order_by("tree_size").limit(_BATCH)
-        if not batch:
-            break
-        for row in batch:
-            head = TreeHead(row.tree_size, row.root_hash, row.issued_at)
-            checkpoints.append((head, check_signature(row.key_id, row.signed, head)))
-        after = batch[-1].tree_size
-    result.checkpoints = len(checkpoints)
     frontier: list[bytes] = []
     built = 0
     last_good = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -42,6 +42,19 @@ async def people_behind(
     return {row.subject_id: row.person_id for row in rows}
 
 
+async def grants_of(
+    partner_id: uuid.UUID, person_ids: Iterable[uuid.UUID], connection: BaseDBAsyncClient
+) -> dict[uuid.UUID, list[ConsentGrant]]:
+    """Every grant these people gave this partner, fresh from the database."""
+    grants: dict[uuid.UUID, list[ConsentGrant]] = defaultdict(list)
+    rows = await ConsentGrant.filter(
+        partner_id=partner_id, person_id__in=list(person_ids)
+    ).using_db(connection)
+    for row in rows:
+        grants[row.person_id].append(row)
+    return grants
+
+
 async def authorise_reads(
     partner_id: uuid.UUID,
     partner_type: PartnerType,
@@ -50,28 +63,39 @@ async def authorise_reads(
     now: datetime,
     connection: BaseDBAsyncClient,
 ) -> dict[uuid.UUID, ReadDecision]:
+    """Decide each person's read on their grants read now (see `decide_reads`)."""
+    people = list(dict.fromkeys(person_ids))
+    grants = await grants_of(partner_id, people, connection) if asked and people else {}
+    return await decide_reads(partner_type, people, grants, asked, now, connection)
+
+
+async def decide_reads(
+    partner_type: PartnerType,
+    person_ids: Iterable[uuid.UUID],
+    grants: Mapping[uuid.UUID, Iterable[ConsentGrant]],
+    asked: frozenset[Scope],
+    now: datetime,
+    connection: BaseDBAsyncClient,
+) -> dict[uuid.UUID, ReadDecision]:
     """Decide each person's read, spending the one-time grants the reads rely on.
 
-    Call inside the read's transaction. A one-time grant is claimed with a conditional update,
-    so of two racing reads exactly one gets it; the loser is decided again without it.
+    `grants` must have been read in this request's transaction (never kept across requests):
+    every grant each person gave the partner. A one-time grant is claimed with a conditional
+    update, so of two racing reads exactly one gets it; the loser is decided again without it.
     """
-    people = list(dict.fromkeys(person_ids))
-    grants: dict[uuid.UUID, list[GrantState]] = defaultdict(list)
-    if asked and people:
-        rows = await ConsentGrant.filter(partner_id=partner_id, person_id__in=people).using_db(
-            connection
-        )
-        for row in rows:
-            grants[row.person_id].append(grant_state(row))
+    states = {
+        person_id: [grant_state(g) for g in grants.get(person_id, ())]
+        for person_id in dict.fromkeys(person_ids)
+    }
     decisions: dict[uuid.UUID, ReadDecision] = {}
-    for person_id in people:
-        decision = decide(partner_type, grants[person_id], asked, now)
+    for person_id, held in states.items():
+        decision = decide(partner_type, held, asked, now)
         while decision.one_time_grants:
             lost = await _claim(decision.one_time_grants, now, connection)
             if not lost:
                 break
-            grants[person_id] = [_used_up(g) if g.id in lost else g for g in grants[person_id]]
-            decision = decide(partner_type, grants[person_id], asked, now)
+            held = [_used_up(g) if g.id in lost else g for g in held]
+            decision = decide(partner_type, held, asked, now)
         decisions[person_id] = decision
     return decisions
 

@@ -23,11 +23,12 @@ from consent.models import ConsentGrant
 from consent.reads import authorise_result_read
 from domain.assessment_models import Assessment, AssessmentStatus, AssessmentStep
 from domain.clock import utc_now
-from domain.erasure import erasure_safe_read
+from domain.erasure import hold_off_erasure
 from domain.errors import InvalidCursor, NotFound
 from domain.models import Partner
 from domain.partner_reads import MAX_PAGE_SIZE, log_record, require_scope
 from domain.principal import PartnerPrincipal
+from storage.transactions import retried
 
 
 class AssessmentNotFound(NotFound):
@@ -78,7 +79,7 @@ async def read_assessment(
         )
         return await _views(partner, rows, asked, request_id, moment, connection)
 
-    views = await erasure_safe_read(work)
+    views = await retried(work)
     if not views:
         # The same answer for a random id and another partner's assessment.
         raise AssessmentNotFound("no assessment with this id")
@@ -126,7 +127,7 @@ async def list_assessments(
             end_cursor=str(page[-1].id) if page else None,
         )
 
-    return await erasure_safe_read(work)
+    return await retried(work)
 
 
 async def _views(
@@ -137,9 +138,11 @@ async def _views(
     now: datetime,
     connection: BaseDBAsyncClient,
 ) -> list[AssessmentView]:
+    people = await hold_off_erasure({row.person_id for row in rows}, connection)
+    # An assessment whose person was erased meanwhile went with them (ON DELETE CASCADE).
+    rows = [row for row in rows if row.person_id in people]
     if not rows:
         return []
-    people = {row.person_id for row in rows}
     grants: dict[uuid.UUID, list[ConsentGrant]] = defaultdict(list)
     for grant in await ConsentGrant.filter(
         partner_id=partner.partner_id, person_id__in=list(people)

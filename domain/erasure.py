@@ -7,19 +7,21 @@ collect, disputes and the person row. The log keeps its entries, so the chain st
 but their person and subject ids no longer resolve to anyone; every partner's old subject id
 reads as NOT_FOUND, exactly like an id that never existed.
 
-A partner read in flight never sees half an erasure: on PostgreSQL every read holds the shared
-side of one advisory lock for its transaction and an erasure takes the exclusive side, so a
-read completes before the erasure starts or starts after it has committed. On SQLite every
+A partner read in flight never sees half an erasure. On PostgreSQL every read takes a KEY SHARE
+lock on the rows of the people it reads (`hold_off_erasure`, or inside the read's own statement
+in domain/partner_reads.py) and an erasure first locks the person FOR UPDATE, which conflicts:
+an erasure waits for the reads in flight, and a read that meets an erasure in flight waits
+until it commits and then finds the person gone. Only reads and erasures of the same person
+meet; ordinary updates of a person (FOR NO KEY UPDATE) do not wait for reads. On SQLite every
 read and every erasure is a writing transaction, which SQLite already runs one at a time.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -41,12 +43,8 @@ from domain.models import (
 )
 from domain.phone import parse_phone
 from domain.rights_models import CollectionConsent, Dispute
-from storage.transactions import retried, writing
-
-T = TypeVar("T")
-
-# Any constant works; it names the lock between partner reads and erasures on PostgreSQL.
-_ERASURE_LOCK_KEY = 0x5C0E_E4A5
+from storage.sql import is_postgres, markers, uuid_values
+from storage.transactions import writing
 
 
 class PersonNotFound(NotFound):
@@ -61,23 +59,21 @@ class Erasure:
     reports: int
 
 
-async def hold_off_erasure(connection: BaseDBAsyncClient) -> None:
-    """Call first in a partner read's transaction: no erasure commits while it runs."""
-    if connection.capabilities.dialect == "postgres":
-        await connection.execute_query(
-            "SELECT pg_advisory_xact_lock_shared($1)", [_ERASURE_LOCK_KEY]
-        )
-
-
-async def erasure_safe_read(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
-    """Run a partner read's `work` in a (retried) writing transaction no erasure interleaves with:
-    the read sees the person whole or not at all."""
-
-    async def held_off(connection: BaseDBAsyncClient) -> T:
-        await hold_off_erasure(connection)
-        return await work(connection)
-
-    return await retried(held_off)
+async def hold_off_erasure(
+    person_ids: Iterable[uuid.UUID], connection: BaseDBAsyncClient
+) -> set[uuid.UUID]:
+    """In a partner read's transaction, before it reads these people's data: no erasure of them
+    commits until the read does. Returns the people who still exist (not erased meanwhile)."""
+    people = list(set(person_ids))
+    if not people:
+        return set()
+    # By hand: Tortoise's select_for_update has no KEY SHARE strength.
+    rows = await connection.execute_query_dict(
+        f"SELECT id FROM person WHERE id IN ({markers(connection, 1, len(people))})"  # noqa: S608 - our markers and columns only
+        + (" FOR KEY SHARE" if is_postgres(connection) else ""),
+        uuid_values(connection, people),
+    )
+    return {row["id"] if is_postgres(connection) else uuid.UUID(row["id"]) for row in rows}
 
 
 async def erase_person(
@@ -86,8 +82,7 @@ async def erase_person(
     """Erase one person; `PersonNotFound` if there is no such person (any more)."""
     moment = now or utc_now()
     async with writing() as connection:
-        if connection.capabilities.dialect == "postgres":
-            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [_ERASURE_LOCK_KEY])
+        # FOR UPDATE: waits for every read holding the person (KEY SHARE), and reads wait for it.
         person = await Person.filter(id=person_id).select_for_update().using_db(connection).first()
         if person is None:
             raise PersonNotFound("no person with this number")

@@ -42,6 +42,9 @@ ROTATED_KEY_GRACE = max(
 AUDIENCE = "scorelink-api"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - the RFC 9068 media type, not a secret
 MAX_TOKEN_LENGTH = 4096
+# Tokens whose signature and claims this process has already checked, by the token's exact
+# text. Bounded; a partner or person holds one token for up to PARTNER/PERSON_TOKEN_LIFETIME.
+VERIFIED_CACHE_SIZE = 4096
 
 
 class TokenKind(enum.StrEnum):
@@ -81,6 +84,10 @@ class TokenService:
         self._keyring = keyring
         self._issuer = issuer
         self._clock = clock
+        # token text -> (key id, what verifying it gave). Only what the token says of itself
+        # is kept; whether it is still honoured (revoked, partner suspended, session ended) is
+        # asked of the database on every request (domain/authentication.py).
+        self._verified: dict[str, tuple[str, VerifiedToken]] = {}
 
     @property
     def issuer(self) -> str:
@@ -147,6 +154,29 @@ class TokenService:
         return IssuedToken(token, jti, expires_at, int(lifetime.total_seconds()))
 
     async def verify(self, token: str) -> VerifiedToken:
+        """The token's claims, if its signature and claims check out now.
+
+        A token this process verified before skips the signature check (the text, signature
+        included, is the same), but not the checks that can change: its key must still verify
+        and it must not have expired since.
+        """
+        seen = self._verified.get(token)
+        if seen is not None:
+            kid, verified = seen
+            await self._keyring.refresh_if_stale()  # a rotation elsewhere is seen as before
+            if self._keyring.verification_key(kid) is None:
+                raise InvalidToken("token is signed with an unknown or retired key")
+            # The rule joserfc applied at the first verification, applied again now.
+            if int(verified.claims["exp"]) < int(self._clock().timestamp()) - LEEWAY_SECONDS:
+                raise InvalidToken("token has expired")
+            return verified
+        verified, kid = await self._verify_signed(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # simpler than LRU; refilled at one verification per token
+        self._verified[token] = (kid, verified)
+        return verified
+
+    async def _verify_signed(self, token: str) -> tuple[VerifiedToken, str]:
         if len(token) > MAX_TOKEN_LENGTH:
             raise InvalidToken("token is too long")
         header = self._header_of(token)
@@ -171,13 +201,14 @@ class TokenService:
             kind = TokenKind(str(claims.get("kind")))
         except ValueError:
             raise InvalidToken("token is of an unknown kind") from None
-        return VerifiedToken(
+        verified = VerifiedToken(
             kind=kind,
             subject=claims["sub"],
             jti=claims["jti"],
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             claims=claims,
         )
+        return verified, kid
 
     @staticmethod
     def _header_of(token: str) -> dict[str, Any]:

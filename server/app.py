@@ -31,7 +31,7 @@ from server.account_links import CONNECT_PATH, callback_base, link_callback
 from server.authentication import BearerTokenBackend, refuse_token
 from server.cors import PartnerCors
 from server.data_exports import EXPORT_ROUTE, export_download
-from server.database import READY_TIMEOUT_SECONDS, tortoise_config
+from server.database import READY_TIMEOUT_SECONDS, OneConnectionPerRequest, tortoise_config
 from server.errors import database_error, http_error, unexpected_error
 from server.graphql_endpoint import GraphQLEndpoint
 from server.health import healthz, readyz
@@ -170,7 +170,7 @@ def create_app(
             Route("/log/proof/consistency", log_endpoints.consistency_proof, methods=["GET"]),
             Route("/.well-known/oauth-authorization-server", metadata_endpoint, methods=["GET"]),
         ],
-        middleware=[Middleware(RequestContextMiddleware)],
+        middleware=[Middleware(RequestContextMiddleware), Middleware(OneConnectionPerRequest)],
         exception_handlers={
             HTTPException: http_error,
             # A database outage raised outside GraphQL's own error handling (authentication,

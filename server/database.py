@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import Tortoise, connections
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
+
+from storage.request_connection import request_connection
 
 if TYPE_CHECKING:
     from server.settings import Settings
@@ -113,3 +116,18 @@ async def database_answers(database_url: str) -> bool:
     except Exception:
         return False
     return True
+
+
+class OneConnectionPerRequest:
+    """ASGI middleware: an HTTP request's database work shares one pooled connection, checked
+    out at its first query and in when it ends (storage/request_connection.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with request_connection():
+            await self.app(scope, receive, send)

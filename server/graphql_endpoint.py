@@ -164,8 +164,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 body = await _read_body(receive, self.max_body_bytes)
             except BodyTooLarge:
                 return too_large
-            except ClientDisconnect:
-                return error_response(400, "client_disconnected", "the body was cut off", request)
+            # ClientDisconnect goes up: nobody is left to answer (logged as 499).
             request = Request(scope=scope, receive=_replaying(body, receive))
         try:
             return await self.run(request)

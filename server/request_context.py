@@ -8,11 +8,15 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
+# nginx's "client closed request": the client went away before it sent its whole request, so
+# there is no one to answer. Not a 4xx of ours, so error counts are not polluted by it.
+CLIENT_CLOSED_REQUEST = 499
 # A caller's id is kept only when it is short and plain, so it cannot smuggle text into logs.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
@@ -51,6 +55,8 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_request_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED_REQUEST
         finally:
             logger.info(
                 "request",

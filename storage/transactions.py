@@ -4,7 +4,8 @@ SQLite starts a transaction with a shared read lock and upgrades it at the first
 another process holds the write lock then, SQLite answers "database is locked" at once rather
 than wait (waiting could deadlock). Taking the write lock with the transaction's first
 statement makes the busy timeout apply instead, so concurrent writers queue. PostgreSQL needs
-nothing here: its row locks and the access log's advisory lock already queue writers.
+nothing here: its row locks already queue writers. On PostgreSQL the transaction runs on the
+request's own connection when there is one (`storage.request_connection`).
 """
 
 from __future__ import annotations

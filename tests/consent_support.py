@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import asyncpg
+import asyncpg.pool
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -137,6 +139,72 @@ def counting_statements() -> Iterator[StatementCounter]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous)
+
+
+@dataclass
+class RoundTrips:
+    """PostgreSQL round trips and pool checkouts made by one task, counted at asyncpg."""
+
+    round_trips: list[str]
+    checkouts: int = 0
+
+
+@contextlib.contextmanager
+def counting_round_trips() -> Iterator[RoundTrips]:
+    """Count, for the calling task only (an in-process request runs in it), every message
+    exchange asyncpg has with the server: a simple-protocol query (BEGIN, COMMIT), an
+    extended-protocol execution (each statement with parameters), and the reset the pool sends
+    at each check-in (counted at the check-in: asyncpg sends it from a task of its own).
+
+    A statement's first use on a connection is also prepared, one more round trip that the
+    connection's statement cache saves afterwards; it is not counted here."""
+    counted = RoundTrips([])
+    task = asyncio.current_task()
+    original_execute = asyncpg.connection.Connection.execute
+    original_extended = asyncpg.connection.Connection._execute
+    original_many = asyncpg.connection.Connection._executemany
+    original_acquire = asyncpg.pool.Pool._acquire
+    original_release = asyncpg.pool.Pool.release
+
+    def mine() -> bool:
+        return asyncio.current_task() is task
+
+    async def execute(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        if not args and mine():
+            counted.round_trips.append(query.split(None, 1)[0])
+        return await original_execute(self, query, *args, **kwargs)
+
+    async def extended(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        if mine():
+            counted.round_trips.append(query.split(None, 1)[0])
+        return await original_extended(self, query, *args, **kwargs)
+
+    async def many(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        if mine():
+            counted.round_trips.append(query.split(None, 1)[0])
+        return await original_many(self, query, *args, **kwargs)
+
+    async def acquire(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if mine():
+            counted.checkouts += 1
+        return await original_acquire(self, *args, **kwargs)
+
+    async def release(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if mine():
+            counted.round_trips.append("RESET (check-in)")
+        return await original_release(self, *args, **kwargs)
+
+    patches = {
+        (asyncpg.connection.Connection, "execute"): execute,
+        (asyncpg.connection.Connection, "_execute"): extended,
+        (asyncpg.connection.Connection, "_executemany"): many,
+        (asyncpg.pool.Pool, "_acquire"): acquire,
+        (asyncpg.pool.Pool, "release"): release,
+    }
+    with pytest.MonkeyPatch.context() as patcher:
+        for (owner, name), replacement in patches.items():
+            patcher.setattr(owner, name, replacement)
+        yield counted
 
 
 SUBJECT_WITH_EVERY_SCOPE = """

@@ -1,6 +1,7 @@
-"""Partner reads over HTTP on loopback: at a steady rate (open loop) or as fast as answered.
+"""Partner reads over HTTP on loopback at a steady rate (open loop), for the load tests.
 
-The load runs in the test or benchmark process, a different process from the server's.
+The load runs in the test process, a different process from the server's. (Throughput is
+measured with wrk: bench/bench_http_load.py.)
 """
 
 from __future__ import annotations
@@ -85,27 +86,5 @@ async def steady_reads(
             subject_id = subjects[n % len(subjects)]
             tasks.append(asyncio.create_task(_read(client, token, subject_id, result)))
         await asyncio.gather(*tasks)
-        result.seconds = time.perf_counter() - started
-    return result
-
-
-async def saturating_reads(
-    base_url: str, token: str, subjects: list[str], concurrency: int, seconds: float
-) -> LoadResult:
-    """`concurrency` clients each sending the next read as soon as the last one answered."""
-    result = LoadResult()
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=30, transport=_transport(concurrency)
-    ) as client:
-        started = time.perf_counter()
-        deadline = started + seconds
-
-        async def client_loop(offset: int) -> None:
-            n = offset
-            while time.perf_counter() < deadline:
-                await _read(client, token, subjects[n % len(subjects)], result)
-                n += concurrency
-
-        await asyncio.gather(*(client_loop(i) for i in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result

@@ -17,7 +17,7 @@ from tortoise.context import TortoiseContext
 from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.lifecycle import Terms, grant_consent, revoke_all_of_person
 from consent.models import PartnerSubject
-from consent.reads import authorise_reads
+from consent.reads import decide_reads
 from consent_support import new_phone, person_with_full_file, sealed_log_verifies
 from domain import erasure, partner_reads
 from domain.clock import utc_now
@@ -71,9 +71,7 @@ async def test_a_read_in_flight_completes_whole_before_the_erasure(
     partner, person, subject_id = await _granted_subject()
     reached, release = asyncio.Event(), asyncio.Event()
     # The read pauses after it has decided consent, before it loads the data.
-    monkeypatch.setattr(
-        partner_reads, "authorise_reads", _paused(authorise_reads, reached, release)
-    )
+    monkeypatch.setattr(partner_reads, "decide_reads", _paused(decide_reads, reached, release))
     read = asyncio.create_task(read_subject(partner, subject_id, ASKED, "req-read"))
     await reached.wait()
     erasing = asyncio.create_task(erase_person(person.id, "req-erase"))
