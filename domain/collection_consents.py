@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from connectors.provider import SourceKind
 from domain.clock import Clock, utc_now
 from domain.errors import DomainError
 from domain.models import LinkedAccount, LinkStatus
 from domain.principal import Principal
-from domain.retention import DEFAULT_RECORD_RETENTION
 from domain.rights_models import CollectionConsent
 from domain.sessions import signed_in_person
 from storage.transactions import writing
@@ -67,13 +66,17 @@ class CollectionNotice:
     version: str = NOTICE_VERSION
 
 
-def collection_notice(provider: str, display_name: str, kind: SourceKind) -> CollectionNotice:
+def collection_notice(
+    provider: str, display_name: str, kind: SourceKind, record_retention: timedelta
+) -> CollectionNotice:
+    """The notice for one provider; `record_retention` is the period the retention sweep
+    applies (SCORELINK_RETENTION_RECORD_DAYS), so the promise and the practice are one number."""
     return CollectionNotice(
         provider=provider,
         provider_name=display_name,
         purpose=PURPOSE,
         data_kinds=DATA_KINDS[kind],
-        retention_days=DEFAULT_RECORD_RETENTION.days,
+        retention_days=record_retention.days,
     )
 
 

@@ -136,8 +136,10 @@ class AccountLinking:
         providers: ProviderRegistry,
         secret_keys: SecretKeys,
         scoring: ScoringModel,
+        record_retention: timedelta,
         clock: Clock = utc_now,
     ) -> None:
+        self._record_retention = record_retention
         self._providers = providers
         self._tokens = SecretBox(secret_keys, KeyUse.PROVIDER_TOKENS)
         self._verifiers = SecretBox(secret_keys, KeyUse.LINK_VERIFIERS)
@@ -146,7 +148,13 @@ class AccountLinking:
 
     @classmethod
     def from_services(cls, services: Services, clock: Clock = utc_now) -> AccountLinking:
-        return cls(services.providers, services.secret_keys, services.scoring, clock)
+        return cls(
+            services.providers,
+            services.secret_keys,
+            services.scoring,
+            services.record_retention,
+            clock,
+        )
 
     def _provider(self, name: str) -> OAuthProvider:
         try:
@@ -165,7 +173,10 @@ class AccountLinking:
         provider = self._provider(provider_name)
         kind = _kind(provider.config.kind)
         notice = collection_notice(
-            provider_name, provider.config.display_name, provider.config.kind
+            provider_name,
+            provider.config.display_name,
+            provider.config.kind,
+            self._record_retention,
         )
         if not consent_to_collect and not await active_collection_consent(person.id, provider_name):
             raise LinkRefused(

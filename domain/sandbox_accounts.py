@@ -26,6 +26,7 @@ from domain.collection_consents import collection_notice, record_collection_cons
 from domain.encryption import SecretBox
 from domain.models import AccountKind, LinkedAccount, LinkStatus, Person, ScoreReport
 from domain.reports import rescore
+from domain.retention import DEFAULT_RECORD_RETENTION
 from domain.sandbox_personas import TestPersona
 from domain.secret_keys import KeyUse, SecretKeys
 from scoring_engine.records import EcommerceRecord, SocialRecord
@@ -80,7 +81,10 @@ async def seed_persona_accounts(
             # A persona's seeded link stands for one made through the link flow, which records
             # the consent to collect first (kept when the link already exists, for databases
             # seeded before consents to collect were recorded).
-            notice = collection_notice(client.client_id, client.display_name, client.kind)
+            # The seed runs without the server's settings: personas are told the default period.
+            notice = collection_notice(
+                client.client_id, client.display_name, client.kind, DEFAULT_RECORD_RETENTION
+            )
             await record_collection_consent(person.id, notice, now)
             if await LinkedAccount.exists(
                 person_id=person.id, provider=client.client_id, status=LinkStatus.LINKED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from connectors.registry import ProviderRegistry
 from domain.assessment_terms import AssessmentTerms
@@ -26,4 +27,7 @@ class Services:
     # Account-linking providers, each bound to its callback URL.
     providers: ProviderRegistry
     # Reference rates, tiers and deadlines of credit assessments.
+    # How long normalised records are kept after the last sync: stated in every collection
+    # notice and applied by the retention sweep (settings.retention).
+    record_retention: timedelta
     assessment_terms: AssessmentTerms = field(default_factory=AssessmentTerms)

@@ -69,7 +69,12 @@ async def collection_consents(person_id: uuid.UUID) -> list[CollectionConsent]:
 
 def collection_notices(info: Info) -> dict[str, CollectionNotice]:
     return {
-        config.name: collection_notice(config.name, config.display_name, config.kind)
+        config.name: collection_notice(
+            config.name,
+            config.display_name,
+            config.kind,
+            info.context.services.record_retention,
+        )
         for config in info.context.services.providers.configs
     }
 

@@ -96,6 +96,7 @@ def create_app(
                 scoring=ScoringModel(settings.model_dir),
                 providers=providers,
                 assessment_terms=settings.assessments,
+                record_retention=settings.retention.record_retention,
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()

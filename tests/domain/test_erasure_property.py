@@ -35,6 +35,7 @@ from domain.models import AccountKind, LinkedAccount, LinkStatus, Person
 from domain.partner_reads import SubjectNotFound, read_subject
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal, PersonPrincipal
+from domain.retention import DEFAULT_RECORD_RETENTION
 from domain.rights_models import CollectionConsent, Dispute, DisputeKind
 from scoring_engine.synthetic import persona_sources
 from server.database import tortoise_config
@@ -104,7 +105,9 @@ async def _one_example(orm: TortoiseContext, steps: list[tuple[object, ...]]) ->
                         "linked_at": now,
                     },
                 )
-                notice = collection_notice(f"sandbox-{kind}", kind, SourceKind(kind))
+                notice = collection_notice(
+                    f"sandbox-{kind}", kind, SourceKind(kind), DEFAULT_RECORD_RETENTION
+                )
                 await record_collection_consent(persons[who].id, notice, now)
                 secrets_of[who] += [marker, str(record["account_id"])]
             case ("grant", int(who), int(p), set() as scopes):

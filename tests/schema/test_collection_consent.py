@@ -4,6 +4,7 @@ allowed and re-scores. The sandbox provider answers in-process."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,6 +17,8 @@ from consent_support import Actors, PersonActor
 from domain.models import LinkAttempt, LinkedAccount, LinkStatus, ScoreReport
 from domain.rights_models import CollectionConsent
 from linking_support import authorise_in_sandbox, link_account, start_link
+from server.app import create_app
+from server.settings import Settings
 
 # The notice the issue asks for, as a person reads it: purpose, data kinds, retention.
 NOTICE_DATA_KINDS = {
@@ -271,3 +274,18 @@ async def test_a_consent_to_collect_has_a_signed_kantara_receipt(
     assert withdrawn["consent"]["event"] == "WITHDRAWN"
     assert withdrawn["consent"]["status"] == "REVOKED"
     assert withdrawn["consentReceiptID"] != given["consentReceiptID"]
+
+
+async def test_the_notice_states_the_retention_the_sweep_applies(
+    database_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    """An operator's SCORELINK_RETENTION_RECORD_DAYS is what the person is told, not 365."""
+    app = create_app(make_settings(database_url, SCORELINK_RETENTION_RECORD_DAYS="30"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
+            person = await Actors(app, c).person()
+            body = await person.graphql(NOTICES)
+            person_link = await person.graphql(START_WITHOUT_CONSENT, provider="sandbox-social")
+    assert {p["collectionNotice"]["retentionDays"] for p in body["data"]["linkProviders"]} == {30}
+    assert "kept up to 30 days" in person_link["data"]["startAccountLink"]["message"]

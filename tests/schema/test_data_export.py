@@ -22,6 +22,7 @@ from domain import data_export
 from domain.clock import utc_now
 from domain.collection_consents import collection_notice, record_collection_consent
 from domain.data_export import SCHEMA_PATH
+from domain.retention import DEFAULT_RECORD_RETENTION
 
 ASSESS = """
 mutation($subject: ID!) {
@@ -61,7 +62,9 @@ async def test_the_export_holds_everything_and_downloads_once(actors: Actors) ->
     subject_id = await grant_via_request(bank, person, ["GRADE", "REASON_CODES"])
     await bank.graphql(SUBJECT, id=subject_id)
     # Issue 15 asks for consents of both kinds, assessments and disputes too.
-    notice = collection_notice("sandbox-social", "Sandbox Social", SourceKind.SOCIAL)
+    notice = collection_notice(
+        "sandbox-social", "Sandbox Social", SourceKind.SOCIAL, DEFAULT_RECORD_RETENTION
+    )
     await record_collection_consent(person.person.id, notice, utc_now())
     lender = await actors.partner(PartnerType.P2P_LENDER, "Quick Lender")
     lender_subject = await grant_via_request(lender, person, ["GRADE", "CREDIT_ASSESSMENT"])
