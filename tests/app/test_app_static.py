@@ -150,6 +150,7 @@ def test_every_value_the_app_shows_has_words_in_both_languages() -> None:
             ("AccessEvent", ("event.{}",)),
             ("Product", ("product.{}",)),
             ("AssessmentStatus", ("assessmentStatus.{}",)),
+            ("AccountKind", ("assessmentTask.{}",)),
             ("Outcome", ("outcome.{}",)),
             ("DisputeStatus", ("disputeStatus.{}",)),
             ("DisputeKind", ("disputeKind.{}",)),

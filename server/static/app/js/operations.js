@@ -113,7 +113,7 @@ export const OPERATIONS = {
   }
 }`,
   Assessments: `query Assessments {
-  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt ${PARTNER} } }
+  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt tasks { kind } ${PARTNER} } }
 }`,
   Privacy: `query Privacy {
   me {
