@@ -48,6 +48,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPOSITORY / "test-artifacts" / "app"
 SANDBOX_CODE = "246810"
 PERSONA_A, PERSONA_B, PERSONA_C = "13800000001", "13800000002", "13800000003"
+# The sandbox persona with a social account and no e-commerce one (README, sandbox personas).
+SOCIAL_ONLY = "13800000008"
 # A partner with a long name in Chinese, and a long reference, to try the layout at 360 px.
 LONG_NAME = (
     "深圳市前海微众银行股份有限公司个人消费信贷与汽车融资租赁业务部" + "\uff08华南区域中心\uff09"
@@ -719,6 +721,46 @@ def test_the_app_refreshes_its_session_before_the_access_token_ends(
         },
     )
     assert again.json()["data"]["refreshSession"]["__typename"] == "InvalidRefreshToken"
+    assert browser.problems == []
+
+
+def test_a_waiting_assessment_shows_its_task_and_leads_to_linked_accounts(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    browser.sign_in(SOCIAL_ONLY)
+    browser.loaded("Your credit grade")
+    sandbox.bank.ask(SOCIAL_ONLY, "CREDIT_ASSESSMENT", "CREDIT_APPLICATION")
+    [asked] = _person(browser, "{ me { consentRequests { id } } }")["me"]["consentRequests"]
+    approved = _person(
+        browser,
+        "mutation ($id: ID!) { approveConsentRequest(id: $id) { __typename } }",
+        id=asked["id"],
+    )
+    assert approved["approveConsentRequest"]["__typename"] == "ConsentGranted"
+    # CNY 6,000 is EXTENDED (README: from CNY 5,000), which needs an e-commerce account too:
+    # no outcome yet, the assessment waits for the person.
+    assert sandbox.bank.assess("6000.00", "CNY", "LOAN", 12) == "None"
+
+    browser.go("assessments")
+    for language, task, go, switch, title in (
+        ("en", "Link an online shopping account", "Go to Linked accounts", "中文", "信用评估"),
+        ("zh-Hans", "关联一个网购账户", "前往关联账户", "English", "Credit assessments"),
+    ):
+        [card] = page.get_by_role("article").all()
+        assert task in card.inner_text()
+        assert browser.button(go).is_visible()
+        browser.check(f"assessments-waiting-360-{language}")
+        browser.press(browser.button(switch))
+        browser.loaded(title)
+    assert "Waiting for you to link an account" in page.get_by_role("article").inner_text()
+
+    # The button, by keyboard, takes the person to the screen where they link it.
+    link_it = browser.button("Go to Linked accounts")
+    browser.focus_by_tab(link_it)
+    page.keyboard.press("Enter")
+    browser.loaded("Linked accounts")
+    assert page.url.endswith("#/accounts")
     assert browser.problems == []
 
 

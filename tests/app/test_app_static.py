@@ -22,6 +22,7 @@ from graphql import (
     build_schema,
     get_named_type,
     parse,
+    print_ast,
     validate,
 )
 from starlette.applications import Starlette
@@ -150,6 +151,7 @@ def test_every_value_the_app_shows_has_words_in_both_languages() -> None:
             ("AccessEvent", ("event.{}",)),
             ("Product", ("product.{}",)),
             ("AssessmentStatus", ("assessmentStatus.{}",)),
+            ("AccountKind", ("assessmentTask.{}",)),
             ("Outcome", ("outcome.{}",)),
             ("DisputeStatus", ("disputeStatus.{}",)),
             ("DisputeKind", ("disputeKind.{}",)),
@@ -251,3 +253,24 @@ def test_every_outcome_of_each_mutation_the_app_sends_is_selected() -> None:
         # Logout's refusal needs no words: the page signs out whatever the answer.
         if name != "Logout":
             assert selected == members, (name, members - selected)
+
+
+def test_the_consents_screen_lists_consents_to_collect_and_can_withdraw_them() -> None:
+    """Consents to collect are asked for by kind (the field's default lists SHARE only), and the
+    screen that shows them sends the withdrawal."""
+    [query] = parse(_operations()["Consents"]).definitions
+    assert isinstance(query, OperationDefinitionNode)
+    [*_, me] = query.selection_set.selections
+    assert isinstance(me, FieldNode)
+    assert me.selection_set is not None
+    kinds = {
+        print_ast(argument.value)
+        for field in me.selection_set.selections
+        if isinstance(field, FieldNode) and field.name.value == "consents"
+        for argument in field.arguments or ()
+        if argument.name.value == "kinds"
+    }
+    assert kinds == {"[COLLECT]"}
+    screen = (APP_DIRECTORY / "js" / "consents.js").read_text(encoding="utf-8")
+    assert "call('WithdrawCollectionConsent'" in screen
+    assert "outcome(data.withdrawCollectionConsent, 'CollectionConsentWithdrawn')" in screen

@@ -38,6 +38,19 @@ export class Assessments extends Screen {
           ? tr.when(assessment.completedAt)
           : tr.t('assessments.notYet')}</dd></div>
       </dl>
+      ${this.tasks(assessment)}
     </article>`;
+  }
+
+  // A WAITING_FOR_PERSON assessment goes on by itself once the person links what it needs:
+  // say what, in the catalogue's words (the API's text is English only), and take them there.
+  tasks(assessment) {
+    const { tr } = this.props;
+    if (!assessment.tasks.length) return null;
+    return html`<div class="tasks">
+      <p>${tr.t('assessments.tasksIntro')}</p>
+      <ul>${assessment.tasks.map((task) => html`<li><strong>${tr.t(`assessmentTask.${task.kind}`)}</strong></li>`)}</ul>
+      <button type="button" onClick=${() => { window.location.hash = '#/accounts'; }}>${tr.t('assessments.goLink')}</button>
+    </div>`;
   }
 }

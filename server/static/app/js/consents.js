@@ -1,4 +1,5 @@
 // Consents the person gave: what each opens, until when; renew or revoke (after confirming).
+// Below them, the consents to collect a linked account's data, each withdrawable.
 import { outcome } from './api.js';
 import { html, Screen } from './ui.js';
 
@@ -6,7 +7,8 @@ export class Consents extends Screen {
   titleKey = 'consents.title';
 
   async fetch() {
-    return (await this.props.api.call('Consents')).me.consents;
+    const data = await this.props.api.call('Consents');
+    return { consents: data.me.consents, collecting: data.me.collecting, providers: data.linkProviders };
   }
 
   confirm(consent) {
@@ -38,13 +40,63 @@ export class Consents extends Screen {
     });
   }
 
-  view(consents) {
+  // Withdrawing deletes the account's collected data and re-scores: confirmed first, like revoking.
+  withdraw(consent, provider) {
+    const { api, tr } = this.props;
+    return this.act(`withdraw:${consent.id}`, async () => {
+      const data = await api.call('WithdrawCollectionConsent', { id: consent.id });
+      outcome(data.withdrawCollectionConsent, 'CollectionConsentWithdrawn');
+      this.setState({ confirming: null });
+      await this.reload();
+      return tr.t('consents.collect.withdrawn', { provider });
+    });
+  }
+
+  view({ consents, collecting, providers }) {
     const { tr } = this.props;
-    if (!consents.length) return html`<p>${tr.t('consents.none')}</p>`;
     const active = consents.filter((c) => c.status === 'ACTIVE');
     const ended = consents.filter((c) => c.status !== 'ACTIVE');
-    return html`${active.length ? active.map((c) => this.card(c, 'h2')) : html`<p>${tr.t('consents.noneActive')}</p>`}
-      ${ended.length > 0 && html`<h2>${tr.t('consents.ended')}</h2>${ended.map((c) => this.card(c, 'h3'))}`}`;
+    const sharing = consents.length
+      ? html`${active.length ? active.map((c) => this.card(c, 'h2')) : html`<p>${tr.t('consents.noneActive')}</p>`}
+        ${ended.length > 0 && html`<h2>${tr.t('consents.ended')}</h2>${ended.map((c) => this.card(c, 'h3'))}`}`
+      : html`<p>${tr.t('consents.none')}</p>`;
+    const inForce = collecting.filter((c) => c.status === 'ACTIVE');
+    return html`${sharing}
+      <h2>${tr.t('consents.collect.title')}</h2>
+      ${inForce.length
+        ? inForce.map((c) => this.collectCard(c, providers))
+        : html`<p>${tr.t('consents.collect.none')}</p>`}`;
+  }
+
+  collectCard(consent, providers) {
+    const { tr } = this.props;
+    const busy = this.state.busy !== null;
+    const headingId = `collect-${consent.id}`;
+    const terms = consent.collection;
+    const provider = providers.find((p) => p.name === terms?.provider)?.displayName ?? terms?.provider ?? '';
+    return html`<article class="card status-ACTIVE" aria-labelledby=${headingId}>
+      <h3 id=${headingId} class="name">${provider}</h3>
+      <dl class="facts small">
+        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${terms?.dataKinds.join(', ')}</dd></div>
+        <div><dt>${tr.t('accounts.notice.kept')}</dt><dd>${tr.t('accounts.notice.days', { days: terms?.retentionDays })}</dd></div>
+        <div><dt>${tr.t('consents.granted')}</dt><dd>${tr.when(consent.grantedAt)}</dd></div>
+      </dl>
+      ${this.state.confirming === consent.id
+        ? html`<div class="confirm" role="group" aria-labelledby=${`${headingId}-confirm`}>
+            <p id=${`${headingId}-confirm`}>${tr.t('consents.collect.confirm', { provider })}</p>
+            <div class="row">
+              <button type="button" class="danger" id=${`withdraw-yes-${consent.id}`} disabled=${busy}
+                onClick=${() => this.withdraw(consent, provider)}>${tr.t('consents.collect.withdrawYes')}</button>
+              <button type="button" disabled=${busy} onClick=${() => this.setState({ confirming: null },
+                () => document.getElementById(`withdraw-${consent.id}`)?.focus())}>${tr.t('action.cancel')}</button>
+            </div>
+          </div>`
+        : html`<div class="row">
+            <button type="button" class="danger" id=${`withdraw-${consent.id}`} disabled=${busy}
+              onClick=${() => this.setState({ confirming: consent.id },
+                () => document.getElementById(`withdraw-yes-${consent.id}`)?.focus())}>${tr.t('consents.collect.withdraw')}</button>
+          </div>`}
+    </article>`;
   }
 
   card(consent, heading) {

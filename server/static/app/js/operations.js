@@ -67,7 +67,20 @@ export const OPERATIONS = {
     ... on ConsentRefused { code message }
   }
 }`,
-  Consents: `query Consents { me { consents { ${CONSENT} } } }`,
+  Consents: `query Consents {
+  linkProviders { name displayName }
+  me {
+    consents { ${CONSENT} }
+    collecting: consents(kinds: [COLLECT]) { id status grantedAt collection { provider dataKinds retentionDays } }
+  }
+}`,
+  WithdrawCollectionConsent: `mutation WithdrawCollectionConsent($id: ID!) {
+  withdrawCollectionConsent(id: $id) {
+    __typename
+    ... on CollectionConsentWithdrawn { consent { id status } unlinkedAccountId }
+    ... on ConsentRefused { code message }
+  }
+}`,
   RevokeConsent: `mutation RevokeConsent($id: ID!) {
   revokeConsent(id: $id) {
     __typename
@@ -113,7 +126,7 @@ export const OPERATIONS = {
   }
 }`,
   Assessments: `query Assessments {
-  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt ${PARTNER} } }
+  me { assessments { id amount { value currency } product termMonths status outcome receivedAt completedAt tasks { kind } ${PARTNER} } }
 }`,
   Privacy: `query Privacy {
   me {
