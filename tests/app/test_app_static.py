@@ -27,6 +27,9 @@ from graphql import (
 )
 from starlette.applications import Starlette
 
+from connectors.provider import SourceKind
+from domain.collection_consents import collection_notice
+from domain.retention import DEFAULT_RECORD_RETENTION
 from server.app import create_app
 from server.person_app import APP_DIRECTORY
 from server.settings import Settings
@@ -274,3 +277,21 @@ def test_the_consents_screen_lists_consents_to_collect_and_can_withdraw_them() -
     screen = (APP_DIRECTORY / "js" / "consents.js").read_text(encoding="utf-8")
     assert "call('WithdrawCollectionConsent'" in screen
     assert "outcome(data.withdrawCollectionConsent, 'CollectionConsentWithdrawn')" in screen
+
+
+def test_the_collection_notice_has_words_in_both_languages_english_being_the_servers() -> None:
+    """The notice a person agrees to is shown in their language; the English words are the
+    server's own notice of that version, word for word, so no translation drifts from it."""
+    for kind in SourceKind:
+        notice = collection_notice("provider", "Provider", kind, DEFAULT_RECORD_RETENTION)
+        words = f"collectionNotice.{notice.version}"
+        english = _catalogue("en")
+        assert english[f"{words}.purpose"] == notice.purpose
+        assert english[f"{words}.data.{kind.name}"] == english["list.separator"].join(
+            notice.data_kinds
+        )
+        chinese = _catalogue("zh-Hans")
+        assert re.search(r"[\u4e00-\u9fff]", chinese[f"{words}.purpose"])
+        assert len(chinese[f"{words}.data.{kind.name}"].split(chinese["list.separator"])) == len(
+            notice.data_kinds
+        )

@@ -101,11 +101,18 @@ export class Accounts extends Screen {
     const { tr } = this.props;
     const busy = this.state.busy !== null;
     const notice = provider.collectionNotice;
+    // The notice's words for this version, in the reader's language; a version the catalogues
+    // do not know yet is shown as the server states it.
+    const words = `collectionNotice.${notice.version}`;
+    const purpose = tr.has(`${words}.purpose`) ? tr.t(`${words}.purpose`) : notice.statedPurpose;
+    const kinds = tr.has(`${words}.data.${provider.kind}`)
+      ? tr.t(`${words}.data.${provider.kind}`)
+      : notice.dataKinds.join(tr.t('list.separator'));
     return html`<div class="confirm" role="group" aria-labelledby=${`notice-${provider.name}`}>
       <p id=${`notice-${provider.name}`}><strong>${tr.t('accounts.notice.title', { provider: provider.displayName })}</strong></p>
       <dl class="facts small">
-        <div><dt>${tr.t('accounts.notice.purpose')}</dt><dd>${notice.statedPurpose}</dd></div>
-        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${notice.dataKinds.join(tr.t('list.separator'))}</dd></div>
+        <div><dt>${tr.t('accounts.notice.purpose')}</dt><dd>${purpose}</dd></div>
+        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${kinds}</dd></div>
         <div><dt>${tr.t('accounts.notice.kept')}</dt><dd>${tr.t('accounts.notice.days', { days: notice.retentionDays })}</dd></div>
       </dl>
       <p class="hint">${tr.t('accounts.notice.withdraw', { version: notice.version })}</p>
