@@ -20,6 +20,7 @@ EXPECTED = {
     "thin_file": (None, {"sandbox-social"}),
     "empty": (None, set()),
     "newcomer": ("A", {"sandbox-social", "sandbox-ecommerce"}),
+    "social_only": ("A", {"sandbox-social"}),
 }
 
 
