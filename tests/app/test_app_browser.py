@@ -502,6 +502,11 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
             browser.loaded(SCREENS["accounts"][1])
     browser.go("requests", "zh-Hans")
     assert LONG_NAME in page.inner_text("main")  # checked above at 360 px: within the window
+    # The agreed collection notice in the reader's language, not the server's English.
+    browser.go("consents", "zh-Hans")
+    collected = page.inner_text("main")
+    assert "过去 12 个月每月订单数和消费额" in collected
+    assert "orders and spend per month" not in collected
     # The choice of language is remembered; the session (in memory only) is not.
     page.reload()
     browser.loaded("登录")

@@ -73,11 +73,15 @@ export class Consents extends Screen {
     const busy = this.state.busy !== null;
     const headingId = `collect-${consent.id}`;
     const terms = consent.collection;
-    const provider = providers.find((p) => p.name === terms?.provider)?.displayName ?? terms?.provider ?? '';
+    const known = providers.find((p) => p.name === terms?.provider);
+    const provider = known?.displayName ?? terms?.provider ?? '';
+    // The agreed notice's words in the reader's language, as the link step showed them.
+    const words = `collectionNotice.${terms?.noticeVersion}.data.${known?.kind}`;
+    const kinds = tr.has(words) ? tr.t(words) : (terms?.dataKinds ?? []).join(tr.t('list.separator'));
     return html`<article class="card status-ACTIVE" aria-labelledby=${headingId}>
       <h3 id=${headingId} class="name">${provider}</h3>
       <dl class="facts small">
-        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${terms?.dataKinds.join(', ')}</dd></div>
+        <div><dt>${tr.t('accounts.notice.data')}</dt><dd>${kinds}</dd></div>
         <div><dt>${tr.t('accounts.notice.kept')}</dt><dd>${tr.t('accounts.notice.days', { days: terms?.retentionDays })}</dd></div>
         <div><dt>${tr.t('consents.granted')}</dt><dd>${tr.when(consent.grantedAt)}</dd></div>
       </dl>

@@ -68,10 +68,10 @@ export const OPERATIONS = {
   }
 }`,
   Consents: `query Consents {
-  linkProviders { name displayName }
+  linkProviders { name kind displayName }
   me {
     consents { ${CONSENT} }
-    collecting: consents(kinds: [COLLECT]) { id status grantedAt collection { provider dataKinds retentionDays } }
+    collecting: consents(kinds: [COLLECT]) { id status grantedAt collection { provider dataKinds retentionDays noticeVersion } }
   }
 }`,
   WithdrawCollectionConsent: `mutation WithdrawCollectionConsent($id: ID!) {
