@@ -70,9 +70,9 @@ POPULATION = [
     SELECT gen_random_uuid(), '+86138' || lpad(n::text, 8, '0'), 'ACTIVE', false, now()
     FROM generate_series(1, {PEOPLE}) AS n""",
     """INSERT INTO score_report (id, person_id, status, grade, score, default_probability,
-        reason_codes, data_sources, model_version, input_hash, computed_at, is_current)
+        reason_codes, data_sources, model_version, input_hash, computed_at, is_current, disputed)
     SELECT gen_random_uuid(), id, 'READY', 'B', 650, 0.03, '[]', '["SOCIAL"]', 'generated',
-        repeat('0', 64), now() - interval '1 day', true
+        repeat('0', 64), now() - interval '1 day', true, false
     FROM person""",
     """INSERT INTO linked_account (id, person_id, kind, provider, status, created_at)
     SELECT gen_random_uuid(), id, 'SOCIAL', 'sandbox-social', 'LINKED', now() FROM person""",
