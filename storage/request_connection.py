@@ -19,6 +19,7 @@ has one connection per process and nothing to check out; there nothing changes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +34,8 @@ from tortoise.backends.base.client import (
 )
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+logger = logging.getLogger("scorelink.database")
 
 
 class _RequestClient(TransactionWrapper):
@@ -65,7 +68,17 @@ class _RequestClient(TransactionWrapper):
         self._ended = True
         if self._held is not None and self._parent._pool is not None:
             held, self._held = self._held, None
-            await self._parent._pool.release(held)
+            try:
+                await self._parent._pool.release(held)
+            except Exception as exc:
+                # The check-in resets the connection, which fails when the database went away
+                # after the request's last statement. asyncpg has terminated the connection and
+                # the pool replaces it; the request's answer has already gone out, so raising
+                # would only make the server drop the client's keep-alive connection.
+                logger.warning(
+                    "database connection lost as it was returned to the pool: %s",
+                    type(exc).__name__,
+                )
 
     def acquire_connection(self) -> Any:
         return _Query(self)

@@ -58,6 +58,9 @@ def server(
     )
     yield live
     live.kill()
+    # Shown by pytest only when the test failed: what the server saw is the first clue.
+    if live.log_path.exists():
+        print(f"server log (last lines):\n{live.log_path.read_text()[-8000:]}")
 
 
 async def test_an_outage_is_reported_refused_fast_with_503_and_recovered_from(
