@@ -306,7 +306,8 @@ class PartnerViewer:
 
     @strawberry.field(
         description="Webhook deliveries to this partner's endpoints, newest first, each with "
-        "every attempt (the delivery log)."
+        "every attempt (the delivery log). Kept for the event retention period (90 days unless "
+        "the operator set SCORELINK_RETENTION_EVENT_DAYS)."
     )
     async def webhook_deliveries(
         self,

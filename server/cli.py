@@ -419,10 +419,12 @@ def _retention_sweep(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("--records-days must be 1 to 3650")
 
     async def work() -> int:
-        swept = await sweep(timedelta(days=days))
+        events_kept = settings.retention.event_retention
+        swept = await sweep(timedelta(days=days), event_retention=events_kept)
         print(
             f"removed {swept.login_codes} sign-in codes, {swept.refresh_tokens} ended or expired "
-            f"refresh tokens, {swept.records} normalised records not synced in {days} days"
+            f"refresh tokens, {swept.records} normalised records not synced in {days} days, "
+            f"{swept.events} events older than {events_kept.days} days"
         )
         return 0
 
@@ -605,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_command = command(
         retention_commands,
         "sweep",
-        "delete spent sign-in codes, ended sessions and stale normalised records",
+        "delete spent sign-in codes, ended sessions, stale normalised records and past events",
     )
     sweep_command.add_argument(
         "--records-days",

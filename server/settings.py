@@ -27,7 +27,7 @@ from connectors.config import ProviderConfigError, provider_configs
 from connectors.provider import ProviderConfig
 from domain.assessment_terms import DEFAULT_CNY_RATES, AssessmentTerms
 from domain.partner_origins import InvalidOrigin, parse_origin
-from domain.retention import RetentionTerms
+from domain.retention import MIN_EVENT_RETENTION, RetentionTerms
 from domain.secret_keys import KeyUse, SecretKeys
 
 # The sandbox runs out of the box with this key. Production refuses it, so a leaked sandbox
@@ -438,19 +438,26 @@ def _link_providers(
 
 
 def _retention_terms(env: Mapping[str, str]) -> RetentionTerms:
-    """SCORELINK_RETENTION_RECORD_DAYS (1 to 3650) and SCORELINK_RETENTION_SWEEP_MINUTES (1 to a
-    week): how long normalised records are kept, and how often the worker sweeps."""
+    """SCORELINK_RETENTION_RECORD_DAYS (1 to 3650), SCORELINK_RETENTION_SWEEP_MINUTES (1 to a
+    week) and SCORELINK_RETENTION_EVENT_DAYS (the expiry sweep's look-back to 3650): how long
+    normalised records are kept, how often the worker sweeps, how long events are kept."""
     defaults = RetentionTerms()
     days = env.get("SCORELINK_RETENTION_RECORD_DAYS", str(defaults.record_retention.days))
     minutes = env.get(
         "SCORELINK_RETENTION_SWEEP_MINUTES", str(int(defaults.sweep_every.total_seconds() // 60))
     )
+    event_days = env.get("SCORELINK_RETENTION_EVENT_DAYS", str(defaults.event_retention.days))
     return RetentionTerms(
         record_retention=timedelta(
             days=_bounded_int("SCORELINK_RETENTION_RECORD_DAYS", days, 1, 3650)
         ),
         sweep_every=timedelta(
             minutes=_bounded_int("SCORELINK_RETENTION_SWEEP_MINUTES", minutes, 1, 7 * 24 * 60)
+        ),
+        event_retention=timedelta(
+            days=_bounded_int(
+                "SCORELINK_RETENTION_EVENT_DAYS", event_days, MIN_EVENT_RETENTION.days, 3650
+            )
         ),
     )
 

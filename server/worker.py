@@ -87,15 +87,17 @@ class Worker:
         return await deliver_due(self._delivery, now)
 
     async def _sweep_retention(self, now: datetime) -> None:
-        swept = await sweep(self._retention.record_retention, now)
+        swept = await sweep(self._retention.record_retention, now, self._retention.event_retention)
         # On the clock of the sweep, so a slow sweep does not shift the next one later.
         self._next_retention = now + self._retention.sweep_every
-        if swept.login_codes or swept.refresh_tokens or swept.records:
+        if swept.login_codes or swept.refresh_tokens or swept.records or swept.events:
             logger.info(
-                "retention: removed %d sign-in codes, %d ended sessions, %d stale records",
+                "retention: removed %d sign-in codes, %d ended sessions, %d stale records, "
+                "%d past events",
                 swept.login_codes,
                 swept.refresh_tokens,
                 swept.records,
+                swept.events,
             )
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -9,12 +9,27 @@ from datetime import timedelta
 import pytest
 from tortoise.context import TortoiseContext
 
+from consent.catalog import PartnerType
 from consent_support import new_phone, person_with_full_file
 from domain.clock import utc_now
+from domain.event_models import (
+    AttemptOutcome,
+    DeliveryStatus,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from domain.models import LinkedAccount, LoginCode, Person, RefreshToken
+from domain.outbox import emit_to_partner
+from domain.partners import register_partner
+from domain.principal import PartnerPrincipal
 from domain.retention import sweep
+from domain.secret_keys import SecretKeys
+from domain.webhooks import EndpointPolicy, create_endpoint
 from server.cli import main
 from server.database import tortoise_config
+from server.settings import SANDBOX_SECRET_KEY
+from storage.transactions import writing
 
 
 async def _token(
@@ -60,6 +75,50 @@ async def test_the_sweep_keeps_what_is_in_use_and_removes_the_rest(orm: Tortoise
     assert kept["SOCIAL"] is None
     assert kept["ECOMMERCE"] is not None
     assert (await sweep(timedelta(days=365), now)).records == 0
+
+
+async def test_events_past_their_retention_go_with_their_deliveries_unless_still_delivering(
+    orm: TortoiseContext,
+) -> None:
+    now = utc_now()
+    registered = await register_partner(f"Retained Bank {uuid.uuid4().hex[:6]}", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    policy = EndpointPolicy(SecretKeys(SANDBOX_SECRET_KEY), sandbox=True)
+    await create_endpoint(partner, "http://127.0.0.1:9/hooks", ["consent.revoked"], policy)
+
+    async def event(days_ago: int, status: DeliveryStatus) -> int:
+        async with writing() as connection:
+            emitted = await emit_to_partner(
+                "consent.revoked",
+                partner.partner_id,
+                "subject",
+                uuid.uuid4(),
+                now - timedelta(days=days_ago),
+                connection,
+            )
+        delivery = await WebhookDelivery.get(event_id=emitted.id)
+        await WebhookDelivery.filter(id=delivery.id).update(status=status)
+        await WebhookAttempt.create(
+            delivery_id=delivery.id,
+            started_at=now - timedelta(days=days_ago),
+            outcome=AttemptOutcome.SUCCEEDED,
+        )
+        return int(emitted.id)
+
+    # Days ago and how its delivery stands; one day either side of 90 days.
+    gone = [await event(91, DeliveryStatus.DELIVERED), await event(200, DeliveryStatus.FAILED)]
+    kept = [await event(89, DeliveryStatus.DELIVERED), await event(91, DeliveryStatus.PENDING)]
+
+    swept = await sweep(timedelta(days=365), now, event_retention=timedelta(days=90))
+
+    assert swept.events == 2
+    assert sorted(e.id for e in await OutboxEvent.all()) == sorted(kept)
+    assert sorted(d.event_id for d in await WebhookDelivery.all()) == sorted(kept)
+    assert await WebhookAttempt.filter(delivery__event_id__in=gone).count() == 0
+    assert await WebhookAttempt.all().count() == 2
+    assert (await sweep(timedelta(days=365), now, event_retention=timedelta(days=90))).events == 0
 
 
 def test_scorelink_retention_sweep(

@@ -30,12 +30,15 @@ README = REPOSITORY / "README.md"
 DOCUMENTED = {
     "SCORELINK_RETENTION_RECORD_DAYS": "`365`",
     "SCORELINK_RETENTION_SWEEP_MINUTES": "`60`",
+    "SCORELINK_RETENTION_EVENT_DAYS": "`90`",
 }
 
 
 def test_the_defaults_are_a_year_of_records_swept_hourly_as_readme_says() -> None:
     assert load_settings({}).retention == RetentionTerms(
-        record_retention=timedelta(days=365), sweep_every=timedelta(minutes=60)
+        record_retention=timedelta(days=365),
+        sweep_every=timedelta(minutes=60),
+        event_retention=timedelta(days=90),
     )
     rows = {
         line.split("|")[1].strip(): line
@@ -48,9 +51,15 @@ def test_the_defaults_are_a_year_of_records_swept_hourly_as_readme_says() -> Non
 
 def test_set_values_are_used() -> None:
     settings = load_settings(
-        {"SCORELINK_RETENTION_RECORD_DAYS": "30", "SCORELINK_RETENTION_SWEEP_MINUTES": "5"}
+        {
+            "SCORELINK_RETENTION_RECORD_DAYS": "30",
+            "SCORELINK_RETENTION_SWEEP_MINUTES": "5",
+            "SCORELINK_RETENTION_EVENT_DAYS": "30",
+        }
     )
-    assert settings.retention == RetentionTerms(timedelta(days=30), timedelta(minutes=5))
+    assert settings.retention == RetentionTerms(
+        timedelta(days=30), timedelta(minutes=5), timedelta(days=30)
+    )
 
 
 BAD = [
@@ -63,6 +72,13 @@ BAD = [
     ("SCORELINK_RETENTION_RECORD_DAYS", "1y", "must be a whole number from 1 to 3650 (got '1y')"),
     ("SCORELINK_RETENTION_RECORD_DAYS", "", "must be a whole number from 1 to 3650 (got '')"),
     ("SCORELINK_RETENTION_SWEEP_MINUTES", "0", "must be a whole number from 1 to 10080 (got '0')"),
+    # Shorter than the expiry sweep's look-back would let an expiry be announced twice.
+    ("SCORELINK_RETENTION_EVENT_DAYS", "29", "must be a whole number from 30 to 3650 (got '29')"),
+    (
+        "SCORELINK_RETENTION_EVENT_DAYS",
+        "3651",
+        "must be a whole number from 30 to 3650 (got '3651')",
+    ),
     (
         "SCORELINK_RETENTION_SWEEP_MINUTES",
         "-5",
