@@ -62,6 +62,13 @@ from server.worker import add_worker_command
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+# How long an idle keep-alive connection stays open. Longer than clients keep theirs (httpx and
+# uvicorn both default to 5 s, load balancers up to 60 s), nginx's 75 s: a server that closes an
+# idle connection as a client reuses it makes that client's request fail with "server
+# disconnected" (a POST it cannot safely retry).
+KEEP_ALIVE_SECONDS = 75
+
+
 def _fail(message: str) -> int:
     print(f"scorelink: {message}", file=sys.stderr)
     return 2
@@ -115,6 +122,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         # Several workers would otherwise leave Nagle's algorithm on (server/tcp_protocol.py).
         http=NoDelayH11Protocol,
     )
