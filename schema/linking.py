@@ -7,19 +7,20 @@ code, so a client can switch on them.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
 
 from domain.collection_consents import CollectionNotice as DomainCollectionNotice
 from domain.errors import DomainError
-from domain.link_summaries import account_summary
+from domain.link_summaries import AccountFacts, SocialFacts, account_facts, account_summary
 from domain.linking import LinkStarted, Synced
 from domain.models import LinkedAccount as LinkedAccountModel
 from domain.models import ScoreReport as ScoreReportModel
 from resolvers import linking
 from resolvers.context import Info
+from schema.assessments import Money
 from schema.report import AccountKind, ScoreReport
 
 
@@ -150,6 +151,65 @@ class LinkProvider:
     )
 
 
+@strawberry.type(
+    description="Figures from a linked social-media account's data as last fetched, for a "
+    "client to word in its reader's language."
+)
+class SocialAccountFacts:
+    opened_on: date = strawberry.field(description="When the account was opened.")
+    followers: int = strawberry.field(description="How many people follow the account.")
+    posts_per_month: float = strawberry.field(
+        description="Posts a month, averaged over the last 12 months, to one decimal place."
+    )
+    verified: bool = strawberry.field(description="The platform verified the account holder.")
+
+
+@strawberry.type(
+    description="Figures from a linked e-commerce account's data as last fetched, for a "
+    "client to word in its reader's language."
+)
+class EcommerceAccountFacts:
+    opened_on: date = strawberry.field(description="When the account was opened.")
+    orders_per_month: float = strawberry.field(
+        description="Orders a month, averaged over the last 12 months, to one decimal place."
+    )
+    spend_per_month: Money = strawberry.field(
+        description="Spend a month, averaged over the last 12 months, to the cent."
+    )
+    instalments_on_time: int = strawberry.field(description="Instalments paid on time.")
+    instalments_late: int = strawberry.field(description="Instalments paid late.")
+
+
+LinkedAccountFacts = Annotated[
+    SocialAccountFacts | EcommerceAccountFacts,
+    strawberry.union(
+        "LinkedAccountFacts",
+        description="What a linked account's data says, by the account's kind.",
+    ),
+]
+
+
+def _facts(facts: AccountFacts | None) -> SocialAccountFacts | EcommerceAccountFacts | None:
+    if facts is None:
+        return None
+    if isinstance(facts, SocialFacts):
+        return SocialAccountFacts(
+            opened_on=facts.opened_on,
+            followers=facts.followers,
+            posts_per_month=facts.posts_per_month,
+            verified=facts.verified,
+        )
+    return EcommerceAccountFacts(
+        opened_on=facts.opened_on,
+        orders_per_month=facts.orders_per_month,
+        spend_per_month=Money(
+            value=str(facts.spend_per_month.value), currency=facts.spend_per_month.currency
+        ),
+        instalments_on_time=facts.instalments_on_time,
+        instalments_late=facts.instalments_late,
+    )
+
+
 @strawberry.type(description="A social-media or e-commerce account the person linked.")
 class LinkedAccount:
     id: strawberry.ID = strawberry.field(description="The linked account's id.")
@@ -161,7 +221,12 @@ class LinkedAccount:
         description="When ScoreLink last fetched the account's data."
     )
     summary: str | None = strawberry.field(
-        description="One line about the account's data as last fetched; null without data."
+        description="One line in English about the account's data as last fetched; null "
+        "without data.",
+        deprecation_reason="English only: word `facts` in the reader's language instead.",
+    )
+    facts: LinkedAccountFacts | None = strawberry.field(
+        description="What the account's data as last fetched says, as figures; null without data."
     )
     failure_reason: str | None = strawberry.field(
         description="Why the link failed, fit to show the person; null unless FAILED."
@@ -177,6 +242,7 @@ class LinkedAccount:
             linked_at=account.linked_at,
             last_synced_at=account.last_synced_at,
             summary=account_summary(account),
+            facts=_facts(account_facts(account)),
             failure_reason=account.failure_reason,
         )
 

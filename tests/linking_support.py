@@ -52,7 +52,17 @@ mutation Start($provider: String!) {
 ME = """
 {
   me {
-    linkedAccounts { id provider kind status linkedAt lastSyncedAt summary failureReason }
+    linkedAccounts {
+      id provider kind status linkedAt lastSyncedAt summary failureReason
+      facts {
+        __typename
+        ... on SocialAccountFacts { openedOn followers postsPerMonth verified }
+        ... on EcommerceAccountFacts {
+          openedOn ordersPerMonth spendPerMonth { value currency }
+          instalmentsOnTime instalmentsLate
+        }
+      }
+    }
     report {
       status grade score defaultProbability modelVersion computedAt dataSources
       reasonCodes { code text textZh }

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -421,6 +422,9 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     assert shop.get_by_text("Linked", exact=True).is_visible()
     browser.press(shop.get_by_role("button", name="Sync now", exact=True))
     assert "Sandbox Shop is synced." in browser.status_text()
+    # What the account's data says, worded by the app from the API's figures.
+    shop_facts = _shop_facts(browser)
+    assert _facts_in_english(shop_facts) in shop.inner_text()
 
     # The grade and what would improve it, as the API reports them.
     browser.go("home")
@@ -507,6 +511,13 @@ def test_the_journey_of_persona_a_by_keyboard_in_both_languages(
     collected = page.inner_text("main")
     assert "过去 12 个月每月订单数和消费额" in collected
     assert "orders and spend per month" not in collected
+    # The linked accounts' figures in the reader's language too: the server's summary line is
+    # English only. Persona A's seeded social account: 900 followers, 9 posts a month, verified.
+    browser.go("accounts", "zh-Hans")
+    accounts = page.inner_text("main")
+    assert _facts_in_chinese(shop_facts) in accounts
+    assert "900 位粉丝 · 每月 9 条动态 · 已认证" in accounts
+    assert not re.search("followers|posts a month|orders a month|spent a month", accounts)
     # The choice of language is remembered; the session (in memory only) is not.
     page.reload()
     browser.loaded("登录")
@@ -532,6 +543,46 @@ def _assert_csp_refuses_a_socket_elsewhere(browser: Browser) -> None:
     assert len(refused) == 1, browser.problems
     assert elsewhere in refused[0], refused
     browser.problems.remove(refused[0])
+
+
+FACTS = """{ me { linkedAccounts { provider facts { ... on EcommerceAccountFacts {
+    openedOn ordersPerMonth spendPerMonth { value currency } instalmentsOnTime instalmentsLate
+} } } } }"""
+
+
+def _shop_facts(browser: Browser) -> dict[str, Any]:
+    accounts = _person(browser, FACTS)["me"]["linkedAccounts"]
+    [facts] = [a["facts"] for a in accounts if a["provider"] == "sandbox-ecommerce"]
+    return facts  # type: ignore[no-any-return]
+
+
+def _figures(facts: dict[str, Any]) -> tuple[date, str, str, int, int]:
+    """The month opened, orders a month (one decimal at most), the amount with its currency and
+    the whole part grouped in thousands, instalments on time and in all."""
+    orders = f"{facts['ordersPerMonth']:.1f}".removesuffix(".0")
+    whole, _, cents = facts["spendPerMonth"]["value"].partition(".")
+    amount = f"{facts['spendPerMonth']['currency']} {int(whole):,}.{cents}"
+    on_time = facts["instalmentsOnTime"]
+    total = on_time + facts["instalmentsLate"]
+    return date.fromisoformat(facts["openedOn"]), orders, amount, on_time, total
+
+
+def _facts_in_english(facts: dict[str, Any]) -> str:
+    opened, orders, amount, on_time, total = _figures(facts)
+    order_words = "order a month" if orders == "1" else "orders a month"
+    instalment_words = "instalment" if total == 1 else "instalments"
+    return (
+        f"Opened {opened:%B %Y} · {orders} {order_words} · {amount} spent a month"
+        f" · {on_time} of {total} {instalment_words} paid on time"
+    )
+
+
+def _facts_in_chinese(facts: dict[str, Any]) -> str:
+    opened, orders, amount, on_time, total = _figures(facts)
+    return (
+        f"{opened.year}年{opened.month}月开通 · 每月 {orders} 笔订单 · 每月消费 {amount}"
+        f" · {total} 期分期中 {on_time} 期按时还款"
+    )
 
 
 def _person(browser: Browser, query: str, **variables: Any) -> dict[str, Any]:
@@ -931,4 +982,79 @@ def test_assessments_and_privacy_by_keyboard_in_both_languages(
         headers={"authorization": f"Bearer {browser.session['access']}"},
     )
     assert gone.status_code == 401 or gone.json()["errors"], gone.text
+    assert browser.problems == []
+
+
+COLLECTED = """{ me {
+    linkedAccounts { id provider status }
+    collecting: consents(kinds: [COLLECT]) { id status collection { provider } }
+    report { dataSources }
+} }"""
+
+
+def test_withdrawing_a_consent_to_collect_deletes_the_account_and_its_data_by_keyboard(
+    browser: Browser, sandbox: Sandbox
+) -> None:
+    page = browser.page
+    browser.sign_in(PERSONA_B)
+    browser.loaded("Your credit grade")
+    # The seeded persona B: both sandbox accounts linked, with a consent to collect for each.
+    before = _person(browser, COLLECTED)["me"]
+    [shop_account] = [a for a in before["linkedAccounts"] if a["provider"] == "sandbox-ecommerce"]
+    assert shop_account["status"] == "LINKED"
+    [shop_consent] = [
+        c for c in before["collecting"] if c["collection"]["provider"] == "sandbox-ecommerce"
+    ]
+    assert shop_consent["status"] == "ACTIVE"
+    assert sorted(before["report"]["dataSources"]) == ["ECOMMERCE", "SOCIAL"]
+
+    # Withdraw, then confirm, by keyboard.
+    browser.go("consents")
+    shop = page.get_by_role("article").filter(
+        has=page.get_by_role("heading", name="Sandbox Shop", exact=True)
+    )
+    browser.press(shop.get_by_role("button", name="Withdraw", exact=True))
+    confirm = shop.get_by_role("group").inner_text()
+    assert (
+        "Stop ScoreLink collecting from Sandbox Shop? The linked account and the data collected "
+        "from it are deleted, and your grade is worked out again." in confirm
+    )
+    yes = shop.get_by_role("button", name="Yes, withdraw and delete the data", exact=True)
+    assert yes.evaluate("element => element === document.activeElement")
+    assert browser.sent("WithdrawCollectionConsent") == 0  # nothing happens before confirming
+    browser.check("consents-withdraw-confirm-360-en")
+    page.keyboard.press("Enter")
+    assert "ScoreLink no longer collects from Sandbox Shop; its data is deleted." in (
+        browser.status_text()
+    )
+    assert browser.sent("WithdrawCollectionConsent") == 1
+    assert shop.count() == 0  # no longer listed as collecting
+    assert page.get_by_role("heading", name="Sandbox Social", exact=True).is_visible()
+    browser.check("consents-withdrawn-360-en")
+
+    # The account is gone from Linked accounts; the social one stays.
+    browser.go("accounts")
+    shop_card = page.get_by_role("article").filter(has_text="Sandbox Shop")
+    assert "Not linked yet" in shop_card.inner_text()
+    assert not re.search("orders a month|spent a month", shop_card.inner_text())
+    assert shop_card.get_by_role("button", name="Sync now", exact=True).count() == 0
+    social_card = page.get_by_role("article").filter(has_text="Sandbox Social")
+    assert "Linked" in social_card.inner_text()
+    browser.check("accounts-withdrawn-360-en")
+
+    # The API agrees: the consent is withdrawn, the account and its data are deleted, and the
+    # grade is worked out from what is left.
+    after = _person(browser, COLLECTED)["me"]
+    assert [a["provider"] for a in after["linkedAccounts"]] == ["sandbox-social"]
+    assert {c["id"]: c["status"] for c in after["collecting"]}[shop_consent["id"]] == "REVOKED"
+    assert after["report"]["dataSources"] == ["SOCIAL"]
+    # The person's copy of everything held about them has no trace of the account's data.
+    ready = _person(
+        browser,
+        "mutation { requestDataExport { ... on DataExportReady { downloadUrl } } }",
+    )["requestDataExport"]
+    document = httpx.get(ready["downloadUrl"]).json()
+    assert [a["provider"] for a in document["linkedAccounts"]] == ["sandbox-social"]
+    assert shop_account["id"] not in {a["id"] for a in document["linkedAccounts"]}
+    assert [r["dataSources"] for r in document["reports"] if r["current"]] == [["social"]]
     assert browser.problems == []

@@ -18,6 +18,7 @@ from graphql import (
     FieldNode,
     GraphQLUnionType,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     build_schema,
     get_named_type,
@@ -25,6 +26,7 @@ from graphql import (
     print_ast,
     validate,
 )
+from graphql.validation import NoDeprecatedCustomRule
 from starlette.applications import Starlette
 
 from connectors.provider import SourceKind
@@ -80,6 +82,8 @@ def test_every_operation_the_app_sends_validates_against_the_committed_schema() 
         document = parse(text)
         assert [d.name.value for d in document.definitions] == [name]  # type: ignore[attr-defined]
         assert validate(schema, document) == [], (name, text)
+        # A deprecated field is on its way out (LinkedAccount.summary: English only).
+        assert validate(schema, document, [NoDeprecatedCustomRule]) == [], name
 
 
 def test_the_app_calls_no_operation_it_does_not_declare() -> None:
@@ -109,7 +113,7 @@ def test_every_message_the_code_names_is_in_the_catalogue() -> None:
     named = {
         key
         for script in SCRIPTS
-        for key in re.findall(r"\bt\('([\w.]+)'", script.read_text(encoding="utf-8"))
+        for key in re.findall(r"\b(?:t|count)\('([\w.]+)'", script.read_text(encoding="utf-8"))
     }
     assert len(named) > 50
     assert named <= catalogue.keys(), named - catalogue.keys()
@@ -295,3 +299,38 @@ def test_the_collection_notice_has_words_in_both_languages_english_being_the_ser
         assert len(chinese[f"{words}.data.{kind.name}"].split(chinese["list.separator"])) == len(
             notice.data_kinds
         )
+
+
+def test_the_accounts_screen_words_every_figure_of_a_linked_account_itself() -> None:
+    """A linked account's figures come as facts the app words in the reader's language: the
+    Accounts screen asks for every figure of every kind, and the words for each are in both
+    catalogues, each with the figure in it."""
+    schema = build_schema((REPOSITORY / "schema.graphql").read_text(encoding="utf-8"))
+    union = schema.type_map["LinkedAccountFacts"]
+    assert isinstance(union, GraphQLUnionType)
+    asked: dict[str, set[str]] = {}
+
+    def collect(node: Node) -> None:
+        selections = getattr(node, "selection_set", None)
+        for child in selections.selections if selections else ():
+            if isinstance(child, InlineFragmentNode) and child.type_condition:
+                asked.setdefault(child.type_condition.name.value, set()).update(
+                    f.name.value for f in child.selection_set.selections if isinstance(f, FieldNode)
+                )
+            collect(child)
+
+    for definition in parse(_operations()["Accounts"]).definitions:
+        collect(definition)
+    for member in union.types:
+        assert set(member.fields) - asked.get(member.name, set()) == set(), member.name
+    screen = (APP_DIRECTORY / "js" / "accounts.js").read_text(encoding="utf-8")
+    worded = set(re.findall(r"\b(?:t|count)\('(accountFacts\.[\w.]+)'", screen))
+    assert len(worded) == 7, (
+        worded
+    )  # opened, followers, posts, verified, orders, spend, instalments
+    for language in LANGUAGES:
+        catalogue = _catalogue(language)
+        for key in worded:
+            assert key in catalogue, (language, key)
+            if key != "accountFacts.verified":
+                assert re.search(r"\{(count|month|amount)\}", catalogue[key]), (language, key)

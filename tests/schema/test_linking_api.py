@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -70,8 +70,30 @@ async def test_linking_both_sandbox_accounts_gives_the_personas_grade_with_reaso
     assert {a["status"] for a in accounts.values()} == {"LINKED"}
     assert accounts["sandbox-social"]["kind"] == "SOCIAL"
     assert accounts["sandbox-ecommerce"]["kind"] == "ECOMMERCE"
-    assert "followers" in accounts["sandbox-social"]["summary"]
-    assert "orders a month" in accounts["sandbox-ecommerce"]["summary"]
+    # The figures of persona B's sandbox records (scoring_engine.synthetic), for a client to
+    # word in its reader's language: monthly averages over twelve months.
+    facts = {provider: dict(a["facts"]) for provider, a in accounts.items()}
+    assert all(date.fromisoformat(f.pop("openedOn")) < date.today() for f in facts.values())
+    assert facts == {
+        "sandbox-social": {
+            "__typename": "SocialAccountFacts",
+            "followers": 150,
+            "postsPerMonth": 2.7,  # (0+4+3+5+0+4) x 2 / 12
+            "verified": False,
+        },
+        "sandbox-ecommerce": {
+            "__typename": "EcommerceAccountFacts",
+            "ordersPerMonth": 2.3,  # (3+2+0+4+3+2) x 2 / 12
+            "spendPerMonth": {"value": "343.33", "currency": "CNY"},  # 2,060 x 2 / 12
+            "instalmentsOnTime": 10,
+            "instalmentsLate": 0,
+        },
+    }
+    # The English line older clients read (deprecated) says the same.
+    assert accounts["sandbox-social"]["summary"].endswith(" · 150 followers · 2.7 posts a month")
+    assert accounts["sandbox-ecommerce"]["summary"].endswith(
+        " · 2.3 orders a month · CNY 343 spent a month · 10 of 10 instalments paid on time"
+    )
     assert all(a["linkedAt"] and a["lastSyncedAt"] for a in accounts.values())
     assert all(a["failureReason"] is None for a in accounts.values())
 

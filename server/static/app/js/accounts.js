@@ -6,6 +6,24 @@ import { html, Screen } from './ui.js';
 
 const POLL_MS = 2000;
 
+// One line of what the account's data says, in the reader's language, from the API's figures.
+function factsLine(tr, facts) {
+  const parts = [tr.t('accountFacts.opened', { month: tr.month(facts.openedOn) })];
+  if (facts.__typename === 'SocialAccountFacts') {
+    parts.push(tr.count('accountFacts.followers', facts.followers));
+    parts.push(tr.count('accountFacts.posts', facts.postsPerMonth));
+    if (facts.verified) parts.push(tr.t('accountFacts.verified'));
+  } else {
+    parts.push(tr.count('accountFacts.orders', facts.ordersPerMonth));
+    parts.push(tr.t('accountFacts.spend', { amount: tr.money(facts.spendPerMonth) }));
+    const total = facts.instalmentsOnTime + facts.instalmentsLate;
+    if (total) {
+      parts.push(tr.count('accountFacts.instalments', total, { onTime: tr.number.format(facts.instalmentsOnTime) }));
+    }
+  }
+  return parts.join(' · ');
+}
+
 export class Accounts extends Screen {
   titleKey = 'accounts.title';
 
@@ -132,7 +150,7 @@ export class Accounts extends Screen {
     return html`<article class="card" aria-labelledby=${headingId}>
       <h2 id=${headingId} class="name">${provider.displayName}</h2>
       <p class="meta">${tr.t(`kind.${provider.kind}`)} · <strong>${account ? tr.t(`linkStatus.${account.status}`) : tr.t('linkStatus.NONE')}</strong></p>
-      ${account && account.summary && html`<p>${account.summary}</p>`}
+      ${account && account.facts && html`<p class="account-facts">${factsLine(tr, account.facts)}</p>`}
       ${account && account.failureReason && html`<p class="error-text">${account.failureReason}</p>`}
       ${account && account.lastSyncedAt && html`<p class="hint">${tr.t('accounts.lastSynced', { when: tr.when(account.lastSyncedAt) })}</p>`}
       <div class="row">

@@ -43,6 +43,10 @@ export class Translator {
     this.time = new Intl.DateTimeFormat(locale, { timeStyle: 'short' });
     this.list = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
     this.percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+    this.number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+    // A calendar date from the API (YYYY-MM-DD) is a day, not an instant: read in UTC.
+    this.monthYear = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', timeZone: 'UTC' });
+    this.plural = new Intl.PluralRules(locale);
   }
 
   // The message `key` with {name} placeholders filled; a missing key shows as itself, which
@@ -73,6 +77,17 @@ export class Translator {
 
   when(iso) {
     return this.dateTime.format(new Date(iso));
+  }
+
+  // The message `key` for a count: its `.one` form where the language says "one" (English
+  // "1 follower"), else `key`; the count is formatted for the language.
+  count(key, count, values = {}) {
+    const form = this.plural.select(count) === 'one' && this.has(`${key}.one`) ? `${key}.one` : key;
+    return this.t(form, { ...values, count: this.number.format(count) });
+  }
+
+  month(isoDate) {
+    return this.monthYear.format(new Date(isoDate));
   }
 
   day(iso) {

@@ -10,7 +10,16 @@ const PARTNER = 'partner { id name type }';
 
 const CONSENT = `id scopes purpose access status grantedAt expiresAt ${PARTNER}`;
 
-const LINKED = 'id provider kind status linkedAt lastSyncedAt summary failureReason';
+// The account's figures, worded by the app in the reader's language (the server's `summary`
+// line is English only).
+const LINKED = `id provider kind status linkedAt lastSyncedAt failureReason
+  facts {
+    __typename
+    ... on SocialAccountFacts { openedOn followers postsPerMonth verified }
+    ... on EcommerceAccountFacts {
+      openedOn ordersPerMonth spendPerMonth { value currency } instalmentsOnTime instalmentsLate
+    }
+  }`;
 
 export const OPERATIONS = {
   RequestLoginCode: `mutation RequestLoginCode($phone: String!) {
