@@ -2,8 +2,10 @@
 
 Each test persona but the newcomer stands in one state towards each demo partner; three more
 show the states of a request. The newcomer has none, so the walkthrough's consent (and the
-denials outside it) are the only ones it ever has. Seeding a partner that already has consents
-leaves it untouched.
+denials outside it) are the only ones it ever has. grade_a, social_only and poor_payer hold
+every scope, CREDIT_ASSESSMENT included, so README's assessment table can be asked of them.
+Seeding leaves a persona untouched towards a partner it already has a consent (or request)
+with, so a seed over an older sandbox adds what that lacks and keeps what the reader changed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ GRANT_STATES: dict[str, str] = {
     "grade_d": "REVOKED",
     "thin_file": "USED_UP",
     "empty": "ONE_TIME",
+    "social_only": "ACTIVE",
+    "poor_payer": "ACTIVE",
 }
 # persona key -> the state of one more request each demo partner sent them
 REQUEST_STATES: dict[str, str] = {"grade_b": "PENDING", "grade_c": "DENIED", "grade_d": "EXPIRED"}
@@ -33,14 +37,14 @@ REQUEST_STATES: dict[str, str] = {"grade_b": "PENDING", "grade_c": "DENIED", "gr
 
 async def seed_demo_consents(partners: Sequence[Partner], personas: dict[str, Person]) -> None:
     for partner in partners:
-        if await ConsentGrant.exists(partner_id=partner.id):
-            continue
         partner_type = PartnerType(partner.type)
         policy = policy_for(partner_type)
         purpose = sorted(policy.purposes)[0]
         everything = sorted(policy.ceiling)
         for key, state in GRANT_STATES.items():
             person = personas[key]
+            if await ConsentGrant.exists(partner_id=partner.id, person_id=person.id):
+                continue
             scopes = [Scope.GRADE] if state == "ACTIVE_NARROWED" else everything
             access = Access.ONE_TIME if state in ("USED_UP", "ONE_TIME") else Access.ONGOING
             now = utc_now()
@@ -57,6 +61,8 @@ async def seed_demo_consents(partners: Sequence[Partner], personas: dict[str, Pe
                 )
         for key, state in REQUEST_STATES.items():
             person = personas[key]
+            if await ConsentRequest.exists(partner_id=partner.id, phone=person.phone):
+                continue
             now = utc_now()
             request = await request_consent(
                 partner.id,

@@ -31,8 +31,8 @@ TEST_PERSONAS: tuple[TestPersona, ...] = (
     TestPersona("empty", "Test persona (no linked accounts)", "+8613800000006"),
     # Grade A's file but no consent to anyone: the walkthrough asks it, so its denials are real.
     TestPersona("newcomer", "Test persona N (no consents yet)", "+8613800000007", "grade_a"),
-    # Grade A's social account only, no consents: an EXTENDED assessment waits for this person
-    # to link an e-commerce account (WAITING_FOR_PERSON), then goes on by itself.
+    # Grade A's social account only: an EXTENDED assessment waits for this person to link an
+    # e-commerce account (WAITING_FOR_PERSON), then goes on by itself.
     TestPersona(
         "social_only",
         "Test persona S (no e-commerce account)",
@@ -40,4 +40,6 @@ TEST_PERSONAS: tuple[TestPersona, ...] = (
         "grade_a",
         sources=("social",),
     ),
+    # Grade D with both kinds of account: declined in both tiers (grade_d's EXTENDED waits).
+    TestPersona("poor_payer", "Test persona P (poor file, both accounts)", "+8613800000009"),
 )

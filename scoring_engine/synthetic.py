@@ -250,9 +250,19 @@ def _sigmoid(log_odds: Array) -> Array:
     return np.asarray(1.0 / (1.0 + np.exp(-log_odds)), dtype=np.float64)
 
 
-PERSONAS: tuple[str, ...] = ("grade_a", "grade_b", "grade_c", "grade_d", "thin_file", "empty")
+PERSONAS: tuple[str, ...] = (
+    "grade_a",
+    "grade_b",
+    "grade_c",
+    "grade_d",
+    "thin_file",
+    "empty",
+    "poor_payer",
+)
 """Sandbox test personas. Each grade_* persona gets that grade from the default model;
-thin_file (a six-week-old social account) and empty (nothing linked) get INSUFFICIENT_DATA."""
+thin_file (a six-week-old social account) and empty (nothing linked) get INSUFFICIENT_DATA;
+poor_payer gets D with both kinds of account, so an EXTENDED assessment of it is answered
+(grade_d has no social account, and such an assessment waits for one)."""
 
 
 def persona(name: str, as_of: date = SYNTHETIC_AS_OF) -> ApplicantData:
@@ -339,6 +349,24 @@ _PERSONAS: dict[str, tuple[_Spec, _Spec]] = {
                 "instalments_late": 4,
                 "delivery_addresses": 3,
                 "address_changes": 3,
+            },
+        ),
+    ),
+    # Grade C's social account beside a patchy, late-paying shopping record. The default model's
+    # champion and challenger agree on it (12-month PDs about 0.22 and 0.21, well inside the
+    # review margin), so an EXTENDED assessment declines without an analyst.
+    "poor_payer": (
+        (20, {"followers": 60, "following": 180, "posts_per_month": (0, 0, 2, 0, 3, 1) * 2}),
+        (
+            16,
+            {
+                "orders_per_month": (1, 0, 2, 0, 1, 0, 0, 3, 0, 1, 2, 0),
+                "spend_per_month": (120.0, 0, 300.0, 0, 90.0, 0, 0, 900.0, 0, 150.0, 210.0, 0),
+                "return_rate": 0.3,
+                "instalments_on_time": 4,
+                "instalments_late": 1,
+                "delivery_addresses": 3,
+                "address_changes": 1,
             },
         ),
     ),

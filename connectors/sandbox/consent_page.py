@@ -13,6 +13,7 @@ PERSONA_LABELS: dict[str, str] = {
     "grade_d": "Grade D: late instalments, frequent address changes",
     "thin_file": "Thin file: a six-week-old account",
     "empty": "Empty: an account with no activity",
+    "poor_payer": "Poor payer: patchy shopping, a late instalment, address changes",
 }
 
 _STYLE = (

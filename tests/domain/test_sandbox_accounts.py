@@ -21,6 +21,7 @@ EXPECTED = {
     "empty": (None, set()),
     "newcomer": ("A", {"sandbox-social", "sandbox-ecommerce"}),
     "social_only": ("A", {"sandbox-social"}),
+    "poor_payer": ("D", {"sandbox-social", "sandbox-ecommerce"}),
 }
 
 

@@ -8,12 +8,13 @@ from tortoise.context import TortoiseContext
 from consent.catalog import PartnerType, Scope
 from consent.decision import DenialCode
 from consent.lifecycle import request_status
-from consent.models import ConsentGrant, ConsentRequest, PartnerSubject
+from consent.models import ConsentGrant, ConsentRequest, GrantStatus, PartnerSubject
 from domain.clock import utc_now
 from domain.models import Partner, Person
 from domain.partner_reads import read_subject
 from domain.principal import PartnerPrincipal
 from domain.sandbox import seed_sandbox
+from domain.sandbox_consents import GRANT_STATES
 from domain.sandbox_personas import TEST_PERSONAS
 from domain.secret_keys import SecretKeys
 
@@ -25,6 +26,8 @@ EXPECTED: dict[str, dict[Scope, DenialCode | None]] = {
     "grade_d": {Scope.GRADE: DenialCode.CONSENT_REVOKED},
     "thin_file": {Scope.GRADE: DenialCode.CONSENT_EXPIRED},
     "empty": {Scope.GRADE: None},
+    "social_only": {Scope.GRADE: None, Scope.IDENTITY: None},
+    "poor_payer": {Scope.GRADE: None, Scope.IDENTITY: None},
 }
 
 
@@ -56,6 +59,31 @@ async def test_seeding_twice_adds_no_consents(orm: TortoiseContext) -> None:
         requests,
     )
     assert grants == len(PartnerType) * len(EXPECTED)
+
+
+async def test_a_sandbox_seeded_before_a_persona_had_consents_gets_them_from_a_seed(
+    orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: a sandbox seeded before social_only and poor_payer held consents gets them with
+    `scorelink sandbox seed`; what the older seed made stays as it was."""
+    monkeypatch.delitem(GRANT_STATES, "social_only")
+    monkeypatch.delitem(GRANT_STATES, "poor_payer")
+    await seed_sandbox(SecretKeys(SECRET))
+    before = {g.id for g in await ConsentGrant.all()}
+    monkeypatch.undo()
+
+    await seed_sandbox(SecretKeys(SECRET))
+
+    grants = await ConsentGrant.all()
+    assert before <= {g.id for g in grants}
+    added = [g for g in grants if g.id not in before]
+    people = {p.key: (await Person.get(phone=p.phone)).id for p in TEST_PERSONAS}
+    assert sorted((g.person_id, g.status) for g in added) == sorted(
+        (people[key], GrantStatus.ACTIVE)
+        for key in ("social_only", "poor_payer")
+        for _ in PartnerType
+    )
+    assert len(grants) == len(PartnerType) * len(EXPECTED)
 
 
 @pytest.mark.parametrize("partner_type", [PartnerType.DATING])

@@ -17,6 +17,7 @@ from tortoise.models import Model
 from domain.credentials import verify_client_secret
 from domain.models import Partner, PartnerStatus, Person, SigningKey
 from domain.sandbox import SANDBOX_TABLES
+from domain.sandbox_personas import TEST_PERSONAS
 from server.cli import build_parser, main
 from server.database import MODEL_MODULES, tortoise_config
 
@@ -126,7 +127,7 @@ def test_sandbox_seed_covers_every_partner_type_and_is_idempotent(
         "DATING",
     }
     assert first == second
-    assert people == _count_people(database_url) == 8
+    assert people == _count_people(database_url) == len(TEST_PERSONAS) == 9
     assert first_output == second_output, "the printed demo credentials stay valid"
     secret = re.search(r"demo-bank\s+(\S+)", first_output)
     assert secret
@@ -231,7 +232,7 @@ def test_sandbox_reset_starts_over(database_url: str, capsys: pytest.CaptureFixt
     assert "Operator Bank" not in {p.name for p in partners}
     bank_after = next(p for p in partners if p.client_id == "demo-bank")
     assert bank_after.id != bank_before.id, "a new partner, not the old one kept"
-    assert _count_people(database_url) == 8
+    assert _count_people(database_url) == len(TEST_PERSONAS)
     secret = re.search(r"demo-bank\s+(\S+)", first)
     assert secret
     assert f"demo-bank           {secret.group(1)}" in output, "the same credentials"

@@ -50,12 +50,13 @@ def _partner_token(sandbox: Sandbox) -> str:
 
 def _assert_demo_banks_subjects(lines: list[str], no_grade: str, fields: list[str]) -> None:
     """What README says the snippets print for demo-bank: its consents in force (README's
-    sandbox table) are grade_a with every scope, grade_b narrowed to GRADE, and empty's unread
-    one-time consent (no report to show); the narrowed subject's other `fields` are refused."""
+    sandbox table) are grade_a, social_only (A) and poor_payer (D) with every scope, grade_b
+    narrowed to GRADE, and empty's unread one-time consent (no report to show); the narrowed
+    subject's other `fields` are refused."""
     subjects = [line.split() for line in lines if line.startswith("subject ")]
     refused = [line.split() for line in lines if line.startswith("refused ")]
     grades = sorted(grade for _, _, grade, _ in subjects)
-    assert grades == sorted(["A", "B", no_grade]), lines
+    assert grades == sorted(["A", "A", "B", "D", no_grade]), lines
     narrowed = _index(subjects, "B")
     assert refused == [
         ["refused", f"partner/subjects/edges/{narrowed}/node/{field}", "CONSENT_REQUIRED"]

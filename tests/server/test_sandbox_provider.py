@@ -66,7 +66,15 @@ async def test_the_consent_page_offers_every_persona_without_external_assets(
     page = await client.get("/sandbox/oauth/authorize", params=_authorize_params("v" * 43))
     assert page.status_code == 200
     form = read_consent_form(page.text)
-    assert form.personas == ["grade_a", "grade_b", "grade_c", "grade_d", "thin_file", "empty"]
+    assert form.personas == [
+        "grade_a",
+        "grade_b",
+        "grade_c",
+        "grade_d",
+        "thin_file",
+        "empty",
+        "poor_payer",
+    ]
     assert "<script" not in page.text
     assert "src=" not in page.text
     assert 'href="http' not in page.text
