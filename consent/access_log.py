@@ -156,13 +156,19 @@ class Signer(Protocol):
 async def seal(sign: Signer, now: datetime) -> LogCheckpoint | None:
     """Seal every committed entry not yet in the tree, and sign a checkpoint; None if none.
 
-    Safe to run from several processes at once: an advisory lock queues sealers on PostgreSQL,
-    SQLite's write lock does elsewhere, and the unique `log_index` and `tree_size` make a
-    sealer that raced anyway fail its transaction rather than fork the log.
+    Safe to run from several processes at once: on PostgreSQL one sealer at a time holds an
+    advisory lock, and a sealer that finds it taken returns None at once instead of queueing
+    behind it (the holder seals what is committed; anything later waits for the next round);
+    SQLite's write lock queues sealers elsewhere. The unique `tree_size` makes a sealer that
+    raced anyway fail its transaction rather than fork the log.
     """
     async with writing() as connection:
         if connection.capabilities.dialect == "postgres":
-            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [_SEAL_LOCK_KEY])
+            _, rows = await connection.execute_query(
+                "SELECT pg_try_advisory_xact_lock($1) AS locked", [_SEAL_LOCK_KEY]
+            )
+            if not rows[0]["locked"]:
+                return None
         latest = await _latest(connection)
         size = latest.tree_size if latest else 0
         frontier = [bytes.fromhex(h) for h in latest.frontier] if latest else []

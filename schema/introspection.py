@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 
+from graphql import ASTValidationRule
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension
 
 from domain.principal import PartnerPrincipal
 
@@ -17,28 +16,15 @@ class IntrospectionAccess(enum.Enum):
     NOBODY = "nobody"
 
 
-class IntrospectionPolicy(SchemaExtension):
-    """Adds graphql-core's no-introspection rule for callers the policy does not admit.
+def introspection_rules(
+    access: IntrospectionAccess, principal: object
+) -> tuple[type[ASTValidationRule], ...]:
+    """graphql-core's no-introspection rule for a caller the policy does not admit, else none.
 
     `__typename` stays available to everyone: clients need it to tell union members apart.
     """
-
-    def __init__(self, access: IntrospectionAccess) -> None:
-        super().__init__()
-        self.access = access
-
-    def on_operation(self) -> Iterator[None]:
-        if not self._admits(getattr(self.execution_context.context, "principal", None)):
-            context = self.execution_context
-            context.validation_rules = (
-                *context.validation_rules,
-                NoSchemaIntrospectionCustomRule,
-            )
-        yield
-
-    def _admits(self, principal: object) -> bool:
-        if self.access is IntrospectionAccess.EVERYONE:
-            return True
-        return self.access is IntrospectionAccess.PARTNERS and isinstance(
-            principal, PartnerPrincipal
-        )
+    if access is IntrospectionAccess.EVERYONE:
+        return ()
+    if access is IntrospectionAccess.PARTNERS and isinstance(principal, PartnerPrincipal):
+        return ()
+    return (NoSchemaIntrospectionCustomRule,)

@@ -9,18 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
 
 from schema.error_model import MaskUnexpectedErrors
-from schema.introspection import IntrospectionAccess, IntrospectionPolicy
+from schema.introspection import IntrospectionAccess, introspection_rules
 from schema.query_cost import QueryCostLimiter
 from schema.suggestions import Validation, validator
 
@@ -47,6 +45,37 @@ class ReportingParserCache(ParserCache):
         yield
 
 
+class OperationLimits(SchemaExtension):
+    """Before an operation is parsed: its token limit, and the validation rules it must pass
+    (depth, aliases, and no introspection for a caller the policy does not admit).
+
+    One extension rather than Strawberry's MaxTokensLimiter and AddValidationRules plus ours:
+    Strawberry builds and enters a context manager per extension hook on every request.
+    """
+
+    def __init__(
+        self,
+        max_tokens: int,
+        rules: tuple[type[ASTValidationRule], ...],
+        introspection: IntrospectionAccess,
+    ) -> None:
+        super().__init__()
+        self.max_tokens = max_tokens
+        self.rules = rules
+        self.introspection = introspection
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        principal = getattr(context.context, "principal", None)
+        context.validation_rules = (
+            *context.validation_rules,
+            *self.rules,
+            *introspection_rules(self.introspection, principal),
+        )
+        yield
+
+
 @dataclass(frozen=True)
 class SchemaLimits:
     max_depth: int = 10
@@ -59,19 +88,17 @@ class SchemaLimits:
 
 
 def schema_extensions(limits: SchemaLimits) -> list[Callable[[], SchemaExtension]]:
-    rules = [
+    rules = (
         *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-    ]
+    )
     validate_document = validator(
         hide_suggestions=limits.hide_suggestions, cache_size=CACHE_SIZE if limits.caches else None
     )
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaskUnexpectedErrors(),
         lambda: Validation(validate_document),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: IntrospectionPolicy(limits.introspection),
+        lambda: OperationLimits(limits.max_tokens, rules, limits.introspection),
         lambda: QueryCostLimiter(limits.max_query_cost),
     ]
     if limits.caches:

@@ -67,10 +67,14 @@ def create_app(
     sms: SmsSender | None = None,
     provider_transport: httpx2.AsyncBaseTransport | None = None,
     run_worker: bool = False,
+    seal_log: bool = True,
 ) -> Starlette:
     """`provider_transport` carries calls to account-linking providers (tests route them).
 
     `run_worker` runs the event worker in this process (`scorelink serve` on SQLite).
+    `seal_log` runs the access log's sealer in this process: `scorelink serve` does on SQLite
+    only; on PostgreSQL `scorelink worker` seals (server/worker.py), so API processes spend no
+    CPU on it and do not take turns at its lock.
     """
 
     @asynccontextmanager
@@ -100,9 +104,12 @@ def create_app(
             )
             # Loads (or first trains) the scoring model in the background: serving starts now.
             app.state.services.scoring.start()
-            # Until a separate worker runs, the server process seals the access log every
-            # second; sealers in several processes are safe (access_log.seal).
-            sealer = asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
+            # Sealers in several processes are safe (access_log.seal).
+            sealer = (
+                asyncio.create_task(run_sealer(keyring), name=SEALER_TASK_NAME)
+                if seal_log
+                else None
+            )
             stop = asyncio.Event()
             worker = asyncio.create_task(worker_for(settings).run(stop)) if run_worker else None
             try:
@@ -112,9 +119,10 @@ def create_app(
                 stop.set()
                 if worker is not None:
                     await worker
-                sealer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sealer
+                if sealer is not None:
+                    sealer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sealer
                 await rate_limiter.aclose()
 
     rate_limiter = RateLimiter(

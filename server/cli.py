@@ -84,6 +84,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# How long a worker process may take to answer uvicorn's health ping, starting up included.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -123,6 +127,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         timeout_graceful_shutdown=30,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # With several workers uvicorn kills a worker that does not answer its health ping
+        # within this many seconds (5 by default), and a spawned worker answers only after
+        # importing this module, which took about 6 s on a busy 2-core machine: the default
+        # killed every new worker before it answered, forever (the server never became ready).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         # Several workers would otherwise leave Nagle's algorithm on (server/tcp_protocol.py).
         http=NoDelayH11Protocol,
     )

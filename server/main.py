@@ -13,6 +13,7 @@ from server.settings import load_settings
 def app_from_environment() -> Starlette:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    # SQLite is the embedded default: the event worker runs in the server, nothing more to start.
+    # SQLite is the embedded default: the event worker and the access log's sealer run in the
+    # server, nothing more to start. On PostgreSQL `scorelink worker` runs both.
     embedded = connection_name(settings.database_url) == "sqlite"
-    return create_app(settings, run_worker=embedded)
+    return create_app(settings, run_worker=embedded, seal_log=embedded)

@@ -1,4 +1,8 @@
-"""`scorelink worker`: delivers webhooks and runs the time-driven sweeps.
+"""`scorelink worker`: delivers webhooks, seals the access log and runs the time-driven sweeps.
+
+The access log's sealer (every second, domain/transparency_log.py) runs here on PostgreSQL, so
+the API servers spend nothing on it; with several workers one seals at a time and the others
+skip that round rather than wait for its lock. With SQLite `scorelink serve` seals in-process.
 
 The sweeps, every 30 seconds: consent requests lapsing and consents expiring, the access log's
 monthly partitions (PostgreSQL), assessment deadlines (SLA_BREACHED past `dueBy`, EXPIRED when
@@ -32,6 +36,8 @@ from domain.clock import utc_now
 from domain.expiry_sweeps import expire_grants, expire_requests
 from domain.retention import RetentionTerms, sweep
 from domain.reviews import release_lapsed_claims
+from domain.signing_keys import Keyring
+from domain.transparency_log import SEALER_TASK_NAME, run_sealer
 from domain.webhook_delivery import DeliverySettings, deliver_due
 from server.database import tortoise_config
 from server.settings import Settings
@@ -142,7 +148,15 @@ def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
         async with TortoiseContext() as orm:
             await orm.init(config=config)
             logger.info("worker started")
-            await worker_for(settings).run(stop)
+            sealer = asyncio.create_task(
+                run_sealer(Keyring(settings.secret_keys)), name=SEALER_TASK_NAME
+            )
+            try:
+                await worker_for(settings).run(stop)
+            finally:
+                sealer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sealer
         logger.info("worker stopped")
 
     asyncio.run(main())

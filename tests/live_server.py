@@ -72,14 +72,18 @@ class LiveServer:
     # The issuer tokens name: seed_world signs people's tokens for the default one; None lets
     # it follow this server's port, as `serve --port` does on its own.
     issuer: str | None = DEFAULT_ISSUER
+    # On PostgreSQL, also run `scorelink worker` as a deployment does: it seals the access log
+    # (and delivers events); `serve` does neither there. On SQLite `serve` runs it in-process.
+    with_worker: bool = False
     process: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, ready_within: float = 60) -> None:
-        environ = {
+    def _environ(self) -> dict[str, str]:
+        return {
             **os.environ,
             "DATABASE_URL": self.database_url,
             "SCORELINK_ENV": "sandbox",
@@ -92,12 +96,16 @@ class LiveServer:
             **({"SCORELINK_ISSUER": self.issuer} if self.issuer else {}),
             **self.environ,
         }
+
+    def start(self, ready_within: float = 60) -> None:
         command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)]
         command += ["--host", "127.0.0.1", "--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                command, env=environ, cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT
+                command, env=self._environ(), cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT
             )
+        if self.with_worker and not self.database_url.startswith("sqlite"):
+            self.start_worker()
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -111,14 +119,36 @@ class LiveServer:
         self.kill()
         raise RuntimeError(f"server not ready in {ready_within} s:\n{self.log_path.read_text()}")
 
+    def start_worker(self) -> None:
+        """`scorelink worker` against the same database, logging beside the server."""
+        with self.worker_log_path.open("ab") as log:
+            self.worker = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "worker"],
+                env=self._environ(),
+                cwd=REPOSITORY,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    @property
+    def worker_log_path(self) -> Path:
+        return self.log_path.with_suffix(".worker.log")
+
     def terminate(self, within: float = 60) -> int:
-        """SIGTERM, then wait for the exit status."""
+        """SIGTERM (the worker too), then wait for the server's exit status."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=within)
+        status = self.process.wait(timeout=within)
+        if self.worker is not None:
+            self.worker.send_signal(signal.SIGTERM)
+            assert self.worker.wait(timeout=within) == 0, self.worker_log_path.read_text()
+        return status
 
     def kill(self) -> None:
         """kill -9: no shutdown, no flush, no goodbye (the workers too, as the OOM killer would)."""
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.kill()
+            self.worker.wait(timeout=30)
         if self.process is None or self.process.poll() is not None:
             return
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

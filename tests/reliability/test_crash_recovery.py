@@ -159,7 +159,7 @@ async def test_kill_9_mid_flight_loses_nothing_acknowledged_and_leaves_nothing_h
     world = await seed_world(url, people=PEOPLE)
     seen = Acknowledged()
     # Every person grants once before the first crash, so the partner has subjects to read.
-    server = LiveServer(url, trained_model_dir, tmp_path / "server.log")
+    server = LiveServer(url, trained_model_dir, tmp_path / "server.log", with_worker=True)
     server.start()
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         for party in world.people:
@@ -173,7 +173,7 @@ async def test_kill_9_mid_flight_loses_nothing_acknowledged_and_leaves_nothing_h
         for _ in range(ROUNDS):
             await _round(server, cluster, world, seen)
             await asyncio.to_thread(cluster.start_server)
-            server = LiveServer(url, trained_model_dir, tmp_path / "server.log")
+            server = LiveServer(url, trained_model_dir, tmp_path / "server.log", with_worker=True)
             server.start()
     finally:
         server.kill()

@@ -1,6 +1,7 @@
 """The access log over HTTP: the server seals it every second, signs checkpoints any JOSE
 library verifies against the published JWKS, serves proofs that verify, and refuses bad
-questions with typed 400s. Also: sealers racing, and entries committed while no sealer ran.
+questions with typed 400s. Also: sealers racing, a sealer skipping a round another is sealing
+(PostgreSQL), and entries committed while no sealer ran.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -228,3 +230,26 @@ async def test_an_entry_that_commits_after_a_later_id_is_still_sealed(
     by_position = [e.subject_id for e in await AccessLogEntry.all().order_by("log_index")]
     assert by_position == ["s0", "slow"]
     assert (await access_log.verify(signature_checker(keyring))).findings == []
+
+
+async def test_a_sealer_that_finds_another_sealing_skips_the_round_instead_of_waiting(
+    orm: object, backend: str, database_url: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite's write lock queues sealers; the skip is PostgreSQL's advisory lock")
+    keyring = await _keyring()
+    await _append(2)
+    # Another sealer (another worker's connection) holds the lock in its own transaction.
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():
+            await other.execute("SELECT pg_advisory_xact_lock($1)", access_log._SEAL_LOCK_KEY)
+            skipped = await asyncio.wait_for(seal_now(keyring), timeout=5)
+    finally:
+        await other.close()
+    assert skipped is None
+    assert await AccessLogEntry.filter(log_index__isnull=True).count() == 2
+    # The next round, with nobody else sealing, seals both.
+    sealed = await seal_now(keyring)
+    assert sealed is not None
+    assert sealed.tree_size == 2
