@@ -24,26 +24,31 @@ from domain.assessment_models import Outcome
 GRADES = ("A", "B", "C", "D")
 
 # code -> (English, Simplified Chinese)
-REASONS: dict[str, tuple[str, str]] = {
+REASONS: dict[str, tuple[str, str, str]] = {
     "NO_USABLE_DATA": (
         "Not enough linked data to score the person.",
         "关联数据不足, 无法评分。",
+        "關聯資料不足, 無法評分。",
     ),
     "NO_SPENDING_DATA": (
         "No spending history to judge affordability.",
         "没有消费记录, 无法评估还款能力。",
+        "沒有消費紀錄, 無法評估還款能力。",
     ),
     "GRADE_BELOW_APPETITE": (
         "The grade is below the partner's minimum for this product.",
         "信用等级低于该产品的最低要求。",
+        "信用等級低於該產品的最低要求。",
     ),
     "TERM_PD_ABOVE_APPETITE": (
         "The chance of default over the term is above the partner's maximum.",
         "期限内违约概率高于该产品的上限。",
+        "期限內違約概率高於該產品的上限。",
     ),
     "INSTALMENT_ABOVE_SPEND_RATIO": (
         "The monthly instalment is high against the person's monthly spending.",
         "月供相对于月消费过高。",
+        "每月供款相對於每月消費過高。",
     ),
 }
 

@@ -222,8 +222,9 @@ class Assessment:
     @scoped(Scope.CREDIT_ASSESSMENT, description="Why the outcome is what it is.")
     def reason_codes(self) -> list[ReasonCode] | None:
         return [
-            ReasonCode(code=code, text=REASONS[code][0], text_zh=REASONS[code][1])
+            ReasonCode(code=code, text=en, text_zh=hans, text_zh_hant=hant)
             for code in self.view.assessment.reason_codes
+            for en, hans, hant in [REASONS[code]]
         ]
 
     @scoped(Scope.CREDIT_ASSESSMENT, description="The instalment against monthly spending.")

@@ -29,8 +29,9 @@ class ReasonCode:
     text_zh: str = strawberry.field(description="The reason in Simplified Chinese.")
     text_zh_hant: str | None = strawberry.field(
         default=None,
-        description="The reason in Traditional Chinese (Hong Kong usage). Every score reason "
-        "has one; null for credit-assessment reasons, which have none.",
+        description="The reason in Traditional Chinese (Hong Kong usage). Every score and "
+        "credit-assessment reason has one; null only for a reason of a model trained on a "
+        "partner's own table (codes X:...), which has none.",
     )
 
     @classmethod

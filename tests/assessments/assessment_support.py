@@ -17,7 +17,7 @@ mutation Ask($input: AssessmentInput!) {
     ... on AssessmentRequested { assessment {
       id subjectId reference amount { value currency } product termMonths tier status
       receivedAt dueBy completedAt timeline { status at note }
-      outcome recommendedLimit { value currency } reasonCodes { code text }
+      outcome recommendedLimit { value currency } reasonCodes { code text textZh textZhHant }
       affordability { monthlyInstalmentCny instalmentToSpend } defaultProbability
     } }
     ... on AssessmentRefused { code message }

@@ -16,8 +16,10 @@ from consent.catalog import PartnerType
 from consent.models import AccessLogEntry, ConsentGrant, GrantStatus
 from consent_support import Actors
 from domain.assessment_models import Assessment, AssessmentStep
+from domain.assessment_outcome import REASONS
 from domain.models import Person, ScoreReport
 from scoring_engine.synthetic import persona_sources
+from scoring_support import assert_written_in
 
 EVERYTHING = ["CREDIT_ASSESSMENT", "DEFAULT_PROBABILITY"]
 
@@ -125,6 +127,10 @@ async def test_no_usable_data_is_refer_with_a_reason_never_a_grade(
     a = answer["assessment"]
     assert a["outcome"] == "REFER"
     assert [r["code"] for r in a["reasonCodes"]] == ["NO_USABLE_DATA"]
+    # In each of the three languages reasons are given in (issue 17), each in its own script.
+    [reason] = a["reasonCodes"]
+    for field, language in (("text", "en"), ("textZh", "zh-Hans"), ("textZhHant", "zh-Hant")):
+        assert_written_in(reason[field], language)
     assert a["defaultProbability"] is None
     assert a["recommendedLimit"] is None
 
@@ -379,3 +385,11 @@ async def test_people_cannot_ask_and_partners_cannot_read_me(
 
     assert answer["code"] == "PARTNER_ONLY"
     assert [e["extensions"]["code"] for e in mine["errors"]] == ["PERSON_ONLY"]
+
+
+@pytest.mark.parametrize("code", sorted(REASONS))
+def test_every_assessment_reason_is_written_in_english_simplified_and_traditional(
+    code: str,
+) -> None:
+    for text, language in zip(REASONS[code], ("en", "zh-Hans", "zh-Hant"), strict=True):
+        assert_written_in(text, language)
