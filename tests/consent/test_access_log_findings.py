@@ -298,3 +298,16 @@ async def test_a_genuine_signature_moved_to_another_checkpoint_is_named_forged(
     assert audit.findings == [
         Finding("the checkpoint of size 5: its signature covers a different tree head (forged)")
     ]
+
+
+async def test_nothing_is_named_inserted_before_the_very_first_entry(orm: TortoiseContext) -> None:
+    # A first entry whose stored hash matches no position of the log (here: the one a position
+    # before the start would give) was edited; nothing can have been inserted before position 0.
+    ids = await _sealed_log(3)
+    first = await AccessLogEntry.get(id=ids[0])
+    first.leaf_hash = access_log.leaf_hash_of(first, -1).hex()
+    await first.save()
+
+    audit = await access_log.verify(signature_checker(await _keyring()))
+
+    assert audit.findings[0] == Finding("its content was edited", ids[0], 0)
