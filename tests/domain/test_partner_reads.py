@@ -12,11 +12,18 @@ from tortoise.context import TortoiseContext
 
 from consent import access_log
 from consent.catalog import Access, PartnerType, Purpose, Scope
+from consent.decision import ReadDecision
 from consent.lifecycle import Terms, grant_consent, revoke_consent
 from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
 from domain.clock import utc_now
 from domain.models import Person
-from domain.partner_reads import read_subject
+from domain.partner_reads import (
+    ScopeNotLoaded,
+    SubjectNotFound,
+    read_subject,
+    read_subjects,
+    require_scope,
+)
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal
 from domain.secret_keys import SecretKeys
@@ -152,3 +159,53 @@ async def test_entries_hold_no_score_values_or_tokens(orm: TortoiseContext) -> N
     }
     assert entry.partner_id == partner.partner_id
     assert isinstance(entry.grant_id, uuid.UUID)
+
+
+async def test_each_read_entry_carries_the_request_that_read(orm: TortoiseContext) -> None:
+    # DESIGN.md: an entry holds partner, subject, purpose, grant, scopes asked, returned and
+    # denied, request id and time.
+    partner, subject_id, grant = await _setup()
+    now = utc_now()
+    await read_subject(
+        partner, subject_id, frozenset({Scope.IDENTITY, Scope.SCORE}), "req-one", now
+    )
+    await read_subjects(partner, [subject_id], ASKED, "req-many", now)
+    entries = await AccessLogEntry.filter(subject_id=subject_id).order_by("id")
+    assert [
+        (
+            e.event,
+            e.request_id,
+            e.grant_id,
+            e.purpose,
+            e.scopes_asked,
+            e.scopes_returned,
+            e.scopes_denied,
+            e.occurred_at,
+        )
+        for e in entries
+        if e.event == "READ"
+    ] == [
+        ("READ", "req-one", grant.id, "CREDIT_APPLICATION", ["IDENTITY", "SCORE"], ["IDENTITY"],
+         ["SCORE"], now),
+        ("READ", "req-many", grant.id, "CREDIT_APPLICATION", ["IDENTITY"], ["IDENTITY"], [], now),
+    ]  # fmt: skip
+
+
+async def test_another_partners_subject_reads_exactly_like_an_unknown_id(
+    orm: TortoiseContext,
+) -> None:
+    partner, _, _ = await _setup()
+    _, someone_elses, _ = await _setup()
+    refusals = []
+    for subject_id in (someone_elses, "sub_never_issued"):
+        with pytest.raises(SubjectNotFound) as refused:
+            await read_subject(partner, subject_id, ASKED, "req-probe")
+        refusals.append((refused.value.code, str(refused.value)))
+    # The same code and message as the error model's table (tests/schema/test_error_model.py).
+    assert refusals == [("NOT_FOUND", "no subject with this id")] * 2
+
+
+def test_a_field_resolved_for_a_scope_the_read_never_asked_names_that_scope() -> None:
+    # A programming error, never a leak: it must say which scope so it can be found.
+    with pytest.raises(ScopeNotLoaded, match="SCORE"):
+        require_scope(ReadDecision(allowed={}, denied={}), Scope.SCORE)
