@@ -393,10 +393,10 @@ async def verify(check_signature: CheckSignature, outside: TreeHead | None = Non
                 )
             )
         leaf = leaf_hash_of(entry, position)
-        # `_classify` reads the entries at mismatched positions only; at most a batch of them
-        # is kept, so a log damaged throughout does not hold every entry in memory.
         if leaf.hex() != entry.leaf_hash and len(mismatched) < _BATCH:
             mismatched.append(position)
+            by_position[position] = entry
+        elif mismatched and len(mismatched) < _BATCH:
             by_position[position] = entry
         leaves.append(leaf)
     result.entries = len(leaves)
