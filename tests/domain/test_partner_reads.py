@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from tortoise.context import TortoiseContext
@@ -15,8 +16,17 @@ from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.decision import ReadDecision
 from consent.lifecycle import Terms, grant_consent, revoke_consent
 from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
+from consent_support import person_with_full_file
 from domain.clock import utc_now
-from domain.models import Person
+from domain.models import (
+    AccountKind,
+    Grade,
+    LinkedAccount,
+    LinkStatus,
+    Person,
+    ReportStatus,
+    ScoreReport,
+)
 from domain.partner_reads import (
     ScopeNotLoaded,
     SubjectNotFound,
@@ -209,3 +219,63 @@ def test_a_field_resolved_for_a_scope_the_read_never_asked_names_that_scope() ->
     # A programming error, never a leak: it must say which scope so it can be found.
     with pytest.raises(ScopeNotLoaded, match="SCORE"):
         require_scope(ReadDecision(allowed={}, denied={}), Scope.SCORE)
+
+
+async def test_history_is_the_earlier_reports_and_sources_the_linked_accounts(
+    orm: TortoiseContext,
+) -> None:
+    # DESIGN.md: SCORE_HISTORY opens earlier reports; DATA_SOURCES the kinds of linked accounts.
+    registered = await register_partner("History Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    person = await person_with_full_file()
+    older = await ScoreReport.create(
+        person=person,
+        status=ReportStatus.READY,
+        grade=Grade.C,
+        score=610,
+        default_probability=0.07,
+        reason_codes=[],
+        data_sources=["SOCIAL"],
+        model_version="test-1",
+        input_hash="1" * 64,
+        computed_at=utc_now() - timedelta(days=60),
+        is_current=False,
+    )
+    await LinkedAccount.create(
+        person=person, kind=AccountKind.SOCIAL, provider="sandbox-failed", status=LinkStatus.FAILED
+    )
+    await grant_consent(
+        person.id,
+        partner.partner_id,
+        PartnerType.BANK,
+        Terms(
+            [Scope.GRADE, Scope.SCORE_HISTORY, Scope.DATA_SOURCES],
+            Purpose.CREDIT_APPLICATION,
+            30,
+            Access.ONGOING,
+        ),
+        utc_now(),
+        None,
+    )
+    subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+    reports = await ScoreReport.filter(person_id=person.id).order_by("-computed_at")
+    current, earlier = reports[0], [r.id for r in reports[1:]]
+
+    view = await read_subject(
+        partner,
+        subject.subject_id,
+        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.DATA_SOURCES}),
+        "req-history",
+    )
+
+    assert current.is_current
+    assert view.report is not None
+    assert view.report.id == current.id
+    assert [r.id for r in view.score_history] == earlier  # newest first
+    assert earlier[-1] == older.id
+    assert sorted((s.kind, s.provider) for s in view.data_sources()) == [
+        (AccountKind.ECOMMERCE, "sandbox-ecommerce"),
+        (AccountKind.SOCIAL, "sandbox-social"),
+    ]
