@@ -279,3 +279,45 @@ async def test_history_is_the_earlier_reports_and_sources_the_linked_accounts(
         (AccountKind.ECOMMERCE, "sandbox-ecommerce"),
         (AccountKind.SOCIAL, "sandbox-social"),
     ]
+
+
+async def test_a_page_shows_each_subject_only_what_their_own_grant_opens(
+    orm: TortoiseContext,
+) -> None:
+    # DESIGN.md: a partner receives exactly what the person authorised, per person; reading
+    # two people at once must not lend one person's scopes to the other.
+    registered = await register_partner("Page Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    opened = {
+        "history": [Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY],
+        "identity only": [Scope.IDENTITY],
+    }
+    subjects = {}
+    for who, scopes in opened.items():
+        person = await person_with_full_file()
+        await grant_consent(
+            person.id,
+            partner.partner_id,
+            PartnerType.BANK,
+            Terms(scopes, Purpose.CREDIT_APPLICATION, 30, Access.ONGOING),
+            utc_now(),
+            None,
+        )
+        subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+        subjects[who] = subject.subject_id
+
+    views = await read_subjects(
+        partner,
+        list(subjects.values()),
+        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY}),
+        "req-page",
+    )
+
+    full, narrow = views[subjects["history"]], views[subjects["identity only"]]
+    assert full.report is not None
+    assert len(full.score_history) == 1
+    assert narrow.report is None
+    assert narrow.score_history == []
+    assert narrow.person.display_name == "Zhang Min"
