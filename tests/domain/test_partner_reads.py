@@ -293,6 +293,7 @@ async def test_a_page_shows_each_subject_only_what_their_own_grant_opens(
     opened = {
         "history": [Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY],
         "identity only": [Scope.IDENTITY],
+        "sources": [Scope.GRADE, Scope.DATA_SOURCES],
     }
     subjects = {}
     for who, scopes in opened.items():
@@ -311,13 +312,21 @@ async def test_a_page_shows_each_subject_only_what_their_own_grant_opens(
     views = await read_subjects(
         partner,
         list(subjects.values()),
-        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY}),
+        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY, Scope.DATA_SOURCES}),
         "req-page",
     )
 
     full, narrow = views[subjects["history"]], views[subjects["identity only"]]
+    sources = views[subjects["sources"]]
     assert full.report is not None
     assert len(full.score_history) == 1
+    assert full.data_sources() == []
     assert narrow.report is None
     assert narrow.score_history == []
     assert narrow.person.display_name == "Zhang Min"
+    assert narrow.data_sources() == []
+    assert sources.report is not None
+    assert sources.score_history == []
+    assert len(sources.data_sources()) == 2
+    with pytest.raises(AssertionError, match="loaded only for a granted person scope"):
+        _ = sources.person
