@@ -21,6 +21,8 @@ from consent.models import AccessLogEntry
 
 BEIJING = timezone(timedelta(hours=8))
 PARTNER = uuid.UUID("00000000-0000-4000-8000-000000000001")
+PERSON = uuid.UUID("00000000-0000-4000-8000-000000000002")
+GRANT = uuid.UUID("00000000-0000-4000-8000-000000000003")
 
 
 @pytest.fixture
@@ -56,6 +58,14 @@ def test_an_entrys_leaf_is_its_columns_id_and_position(server_in_local_time: Non
         b'{"event":"READ","grant_id":null,"id":7,"log_index":3,'
         b'"occurred_at":"2026-12-01T01:00:00.000000+00:00",'
         b'"partner_id":"00000000-0000-4000-8000-000000000001","person_id":null,"purpose":null,'
+        b'"request_id":"req-1","scopes_asked":["GRADE","SCORE"],"scopes_denied":["SCORE"],'
+        b'"scopes_returned":["GRADE"],"subject_id":"sub_x"}'
+    )
+    entry.partner_id, entry.person_id, entry.grant_id = None, PERSON, GRANT
+    assert leaf_bytes(entry, 3) == (
+        b'{"event":"READ","grant_id":"00000000-0000-4000-8000-000000000003","id":7,"log_index":3,'
+        b'"occurred_at":"2026-12-01T01:00:00.000000+00:00","partner_id":null,'
+        b'"person_id":"00000000-0000-4000-8000-000000000002","purpose":null,'
         b'"request_id":"req-1","scopes_asked":["GRADE","SCORE"],"scopes_denied":["SCORE"],'
         b'"scopes_returned":["GRADE"],"subject_id":"sub_x"}'
     )
