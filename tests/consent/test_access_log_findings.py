@@ -298,3 +298,39 @@ async def test_a_genuine_signature_moved_to_another_checkpoint_is_named_forged(
     assert audit.findings == [
         Finding("the checkpoint of size 5: its signature covers a different tree head (forged)")
     ]
+
+
+async def test_nothing_is_named_inserted_before_the_very_first_entry(orm: TortoiseContext) -> None:
+    # A first entry whose stored hash matches no position of the log (here: the one a position
+    # before the start would give) was edited; nothing can have been inserted before position 0.
+    ids = await _sealed_log(3)
+    first = await AccessLogEntry.get(id=ids[0])
+    first.leaf_hash = access_log.leaf_hash_of(first, -1).hex()
+    await first.save()
+
+    audit = await access_log.verify(signature_checker(await _keyring()))
+
+    assert audit.findings[0] == Finding("its content was edited", ids[0], 0)
+
+
+async def test_a_proof_in_a_log_longer_than_one_read_of_leaves_verifies(
+    orm: TortoiseContext,
+) -> None:
+    # Leaves are read 10,000 to a round trip; a log past that must be read on from where the
+    # first read stopped. The entries are written sealed, straight through the ORM.
+    size = 10_001
+    leaves = [merkle.leaf_hash(str(n).encode()) for n in range(size)]
+    await AccessLogEntry.bulk_create(
+        [
+            AccessLogEntry(occurred_at=WHEN, event="READ", log_index=n, leaf_hash=leaf.hex())
+            for n, leaf in enumerate(leaves)
+        ],
+        batch_size=1000,
+    )
+    newest = await AccessLogEntry.get(log_index=size - 1)
+
+    proof = await access_log.inclusion_proof(newest.id, size)
+
+    assert merkle.verify_inclusion(
+        leaves[-1], size - 1, size, [bytes.fromhex(h) for h in proof.hashes], merkle.root(leaves)
+    )

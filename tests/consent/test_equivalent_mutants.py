@@ -9,13 +9,20 @@ If Tortoise ever stops doing so, these tests fail and the list must be revisited
 
 from __future__ import annotations
 
+import json
+from base64 import urlsafe_b64encode
 from pathlib import Path
 
 import pytest
+from joserfc import jws
+from joserfc.errors import InvalidKeyCurveError, InvalidKeyTypeError, UnsupportedAlgorithmError
+from joserfc.jwk import ECKey
+from joserfc.jws import JWSRegistry
 from tortoise.context import TortoiseContext
 
 from consent_support import new_phone
 from domain.models import Person
+from domain.signing_keys import ALGORITHM, CURVE
 from storage.transactions import writing
 
 LISTED = Path(__file__).with_name("equivalent_mutants.txt")
@@ -48,3 +55,17 @@ def test_every_listed_equivalent_gives_a_reason() -> None:
             name, _, reason = line.partition(" ")
             assert "__mutmut_" in name, line
             assert len(reason.strip()) > 20, f"{name}: a reviewer needs the reason"
+
+
+@pytest.mark.parametrize("algorithm", sorted(set(JWSRegistry.algorithms) - {ALGORITHM}))
+def test_a_signing_key_verifies_under_its_own_algorithm_only_even_unrestricted(
+    algorithm: str,
+) -> None:
+    # `signature_problem` without `algorithms=[ES256]` (listed): joserfc then allows its
+    # recommended algorithms, and a P-256 key refuses every algorithm but ES256 by its type or
+    # curve, before any signature is looked at, so the same checkpoints are refused.
+    key = ECKey.generate_key(CURVE, private=False)
+    header = urlsafe_b64encode(json.dumps({"alg": algorithm, "kid": "k"}).encode())
+    token = b".".join([header.rstrip(b"="), b"cGF5bG9hZA", b"c2lnbmF0dXJl"])
+    with pytest.raises((UnsupportedAlgorithmError, InvalidKeyTypeError, InvalidKeyCurveError)):
+        jws.deserialize_compact(token, key, algorithms=None)

@@ -6,9 +6,11 @@ the migration keep their months, and the signed log verifies throughout.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,13 @@ from tortoise.migrations.api import migrate
 
 from conftest import create_postgres_database
 from consent.access_log import AccessRecord, LogEvent, append
-from consent.log_partitions import ensure_partitions
+from consent.log_partitions import (
+    ensure_partitions,
+    month_of,
+    months_from,
+    next_month,
+    partition_name,
+)
 from domain.secret_keys import SecretKeys
 from domain.signing_keys import Keyring
 from domain.transparency_log import seal_now
@@ -170,3 +178,50 @@ async def test_sqlite_keeps_one_table(sqlite_template: Path, tmp_path: Path) -> 
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'access_log%'"
         )
         assert [row["name"] for row in rows] == ["access_log_entry"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "month"),
+    [
+        # The month of the instant in UTC, whatever offset it was given in.
+        (datetime(2026, 2, 1, 7, 30, tzinfo=timezone(timedelta(hours=8))), date(2026, 1, 1)),
+        (datetime(2026, 1, 31, 20, 0, tzinfo=timezone(timedelta(hours=-5))), date(2026, 2, 1)),
+        (datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC), date(2026, 12, 1)),
+        (datetime(2027, 1, 1, 0, 0, tzinfo=UTC), date(2027, 1, 1)),
+    ],
+)
+def test_an_entry_belongs_to_the_utc_month_it_occurred_in(moment: datetime, month: date) -> None:
+    assert month_of(moment) == month
+
+
+def test_the_month_is_utcs_even_where_the_server_keeps_local_time() -> None:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    try:
+        assert month_of(datetime(2026, 1, 31, 20, 0, tzinfo=UTC)) == date(2026, 1, 1)
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def test_months_run_across_the_turn_of_the_year() -> None:
+    assert [next_month(date(2026, m, 1)) for m in (1, 11, 12)] == [
+        date(2026, 2, 1),
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+    ]
+    assert months_from(date(2026, 11, 1), date(2027, 2, 1)) == [
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+        date(2027, 2, 1),
+    ]
+    assert months_from(date(2026, 5, 1), date(2026, 5, 1)) == [date(2026, 5, 1)]
+    assert [partition_name(date(2027, m, 1)) for m in (1, 10)] == [
+        "access_log_entry_2027_01",
+        "access_log_entry_2027_10",
+    ]

@@ -6,17 +6,34 @@ import asyncio
 import itertools
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from tortoise.context import TortoiseContext
 
 from consent import access_log
 from consent.catalog import Access, PartnerType, Purpose, Scope
+from consent.decision import ReadDecision
 from consent.lifecycle import Terms, grant_consent, revoke_consent
 from consent.models import AccessLogEntry, ConsentGrant, GrantStatus, PartnerSubject
+from consent_support import person_with_full_file
 from domain.clock import utc_now
-from domain.models import Person
-from domain.partner_reads import read_subject
+from domain.models import (
+    AccountKind,
+    Grade,
+    LinkedAccount,
+    LinkStatus,
+    Person,
+    ReportStatus,
+    ScoreReport,
+)
+from domain.partner_reads import (
+    ScopeNotLoaded,
+    SubjectNotFound,
+    read_subject,
+    read_subjects,
+    require_scope,
+)
 from domain.partners import register_partner
 from domain.principal import PartnerPrincipal
 from domain.secret_keys import SecretKeys
@@ -152,3 +169,164 @@ async def test_entries_hold_no_score_values_or_tokens(orm: TortoiseContext) -> N
     }
     assert entry.partner_id == partner.partner_id
     assert isinstance(entry.grant_id, uuid.UUID)
+
+
+async def test_each_read_entry_carries_the_request_that_read(orm: TortoiseContext) -> None:
+    # DESIGN.md: an entry holds partner, subject, purpose, grant, scopes asked, returned and
+    # denied, request id and time.
+    partner, subject_id, grant = await _setup()
+    now = utc_now()
+    await read_subject(
+        partner, subject_id, frozenset({Scope.IDENTITY, Scope.SCORE}), "req-one", now
+    )
+    await read_subjects(partner, [subject_id], ASKED, "req-many", now)
+    entries = await AccessLogEntry.filter(subject_id=subject_id).order_by("id")
+    assert [
+        (
+            e.event,
+            e.request_id,
+            e.grant_id,
+            e.purpose,
+            e.scopes_asked,
+            e.scopes_returned,
+            e.scopes_denied,
+            e.occurred_at,
+        )
+        for e in entries
+        if e.event == "READ"
+    ] == [
+        ("READ", "req-one", grant.id, "CREDIT_APPLICATION", ["IDENTITY", "SCORE"], ["IDENTITY"],
+         ["SCORE"], now),
+        ("READ", "req-many", grant.id, "CREDIT_APPLICATION", ["IDENTITY"], ["IDENTITY"], [], now),
+    ]  # fmt: skip
+
+
+async def test_another_partners_subject_reads_exactly_like_an_unknown_id(
+    orm: TortoiseContext,
+) -> None:
+    partner, _, _ = await _setup()
+    _, someone_elses, _ = await _setup()
+    refusals = []
+    for subject_id in (someone_elses, "sub_never_issued"):
+        with pytest.raises(SubjectNotFound) as refused:
+            await read_subject(partner, subject_id, ASKED, "req-probe")
+        refusals.append((refused.value.code, str(refused.value)))
+    # The same code and message as the error model's table (tests/schema/test_error_model.py).
+    assert refusals == [("NOT_FOUND", "no subject with this id")] * 2
+
+
+def test_a_field_resolved_for_a_scope_the_read_never_asked_names_that_scope() -> None:
+    # A programming error, never a leak: it must say which scope so it can be found.
+    with pytest.raises(ScopeNotLoaded, match="SCORE"):
+        require_scope(ReadDecision(allowed={}, denied={}), Scope.SCORE)
+
+
+async def test_history_is_the_earlier_reports_and_sources_the_linked_accounts(
+    orm: TortoiseContext,
+) -> None:
+    # DESIGN.md: SCORE_HISTORY opens earlier reports; DATA_SOURCES the kinds of linked accounts.
+    registered = await register_partner("History Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    person = await person_with_full_file()
+    older = await ScoreReport.create(
+        person=person,
+        status=ReportStatus.READY,
+        grade=Grade.C,
+        score=610,
+        default_probability=0.07,
+        reason_codes=[],
+        data_sources=["SOCIAL"],
+        model_version="test-1",
+        input_hash="1" * 64,
+        computed_at=utc_now() - timedelta(days=60),
+        is_current=False,
+    )
+    await LinkedAccount.create(
+        person=person, kind=AccountKind.SOCIAL, provider="sandbox-failed", status=LinkStatus.FAILED
+    )
+    await grant_consent(
+        person.id,
+        partner.partner_id,
+        PartnerType.BANK,
+        Terms(
+            [Scope.GRADE, Scope.SCORE_HISTORY, Scope.DATA_SOURCES],
+            Purpose.CREDIT_APPLICATION,
+            30,
+            Access.ONGOING,
+        ),
+        utc_now(),
+        None,
+    )
+    subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+    reports = await ScoreReport.filter(person_id=person.id).order_by("-computed_at")
+    current, earlier = reports[0], [r.id for r in reports[1:]]
+
+    view = await read_subject(
+        partner,
+        subject.subject_id,
+        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.DATA_SOURCES}),
+        "req-history",
+    )
+
+    assert current.is_current
+    assert view.report is not None
+    assert view.report.id == current.id
+    assert [r.id for r in view.score_history] == earlier  # newest first
+    assert earlier[-1] == older.id
+    assert sorted((s.kind, s.provider) for s in view.data_sources()) == [
+        (AccountKind.ECOMMERCE, "sandbox-ecommerce"),
+        (AccountKind.SOCIAL, "sandbox-social"),
+    ]
+
+
+async def test_a_page_shows_each_subject_only_what_their_own_grant_opens(
+    orm: TortoiseContext,
+) -> None:
+    # DESIGN.md: a partner receives exactly what the person authorised, per person; reading
+    # two people at once must not lend one person's scopes to the other.
+    registered = await register_partner("Page Bank", PartnerType.BANK)
+    partner = PartnerPrincipal(
+        registered.partner.id, PartnerType.BANK, registered.partner.client_id
+    )
+    opened = {
+        "history": [Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY],
+        "identity only": [Scope.IDENTITY],
+        "sources": [Scope.GRADE, Scope.DATA_SOURCES],
+    }
+    subjects = {}
+    for who, scopes in opened.items():
+        person = await person_with_full_file()
+        await grant_consent(
+            person.id,
+            partner.partner_id,
+            PartnerType.BANK,
+            Terms(scopes, Purpose.CREDIT_APPLICATION, 30, Access.ONGOING),
+            utc_now(),
+            None,
+        )
+        subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+        subjects[who] = subject.subject_id
+
+    views = await read_subjects(
+        partner,
+        list(subjects.values()),
+        frozenset({Scope.GRADE, Scope.SCORE_HISTORY, Scope.IDENTITY, Scope.DATA_SOURCES}),
+        "req-page",
+    )
+
+    full, narrow = views[subjects["history"]], views[subjects["identity only"]]
+    sources = views[subjects["sources"]]
+    assert full.report is not None
+    assert len(full.score_history) == 1
+    assert full.data_sources() == []
+    assert narrow.report is None
+    assert narrow.score_history == []
+    assert narrow.person.display_name == "Zhang Min"
+    assert narrow.data_sources() == []
+    assert sources.report is not None
+    assert sources.score_history == []
+    assert len(sources.data_sources()) == 2
+    with pytest.raises(AssertionError, match="loaded only for a granted person scope"):
+        _ = sources.person

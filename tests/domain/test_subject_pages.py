@@ -90,6 +90,6 @@ async def test_page_sizes_are_held_to_1_to_the_maximum(orm: TortoiseContext) -> 
 @pytest.mark.parametrize("cursor", ["s" * 65, "sub_\x00", "x" * 1000])
 async def test_a_cursor_no_subject_could_have_is_refused(orm: TortoiseContext, cursor: str) -> None:
     partner, _, _ = await _partner_with(in_force=1, revoked=0)
-    with pytest.raises(InvalidCursor, match="after is not a cursor this service issued"):
+    with pytest.raises(InvalidCursor, match=r"^after is not a cursor this service issued$"):
         await list_subjects(partner, 10, cursor, None, ASKED, None)
     assert (await list_subjects(partner, 10, "z" * 64, None, ASKED, None)).views == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -81,6 +82,10 @@ async def test_the_server_seals_and_signs_checkpoints_the_jwks_verifies(
     claims = orjson.loads(verified.payload)
     assert claims["tree_size"] == checkpoint["tree_size"] == 5
     assert claims["root_hash"] == checkpoint["root_hash"]
+    # README: a checkpoint is tree size, root hash and time, signed; the JSON says the same time.
+    assert datetime.fromisoformat(claims["issued_at"]) == datetime.fromisoformat(
+        checkpoint["issued_at"]
+    )
     assert claims["log"] == "scorelink access log"
 
 
