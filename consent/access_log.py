@@ -396,8 +396,6 @@ async def verify(check_signature: CheckSignature, outside: TreeHead | None = Non
         if leaf.hex() != entry.leaf_hash and len(mismatched) < _BATCH:
             mismatched.append(position)
             by_position[position] = entry
-        elif mismatched and len(mismatched) < _BATCH:
-            by_position[position] = entry
         leaves.append(leaf)
     result.entries = len(leaves)
     if mismatched and not result.findings:
