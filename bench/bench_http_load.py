@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -85,6 +86,17 @@ def _cpu_seconds(pid: int) -> float:
     return total / _TICK
 
 
+def _machine_ticks() -> list[int]:
+    """/proc/stat's machine-wide counters: user nice system idle iowait irq softirq steal."""
+    return [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def _wrk_cpu_seconds() -> float:
+    # wrk is the only child the benchmark waits for while a run lasts (servers outlive runs).
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -126,7 +138,13 @@ def _measure(
         server_before = _cpu_seconds(server_pid)
         database_before = _cpu_seconds(database_pid) if database_pid else 0.0
         worker_before = _cpu_seconds(worker_pid) if worker_pid else 0.0
+        wrk_before, machine_before = _wrk_cpu_seconds(), _machine_ticks()
         summary = _wrk(url, bodies, token, SECONDS)
+        wrk_cpu = _wrk_cpu_seconds() - wrk_before
+        ticks = [
+            after - before for after, before in zip(_machine_ticks(), machine_before, strict=True)
+        ]
+        cores = (os.cpu_count() or 1) / max(1, sum(ticks))
         server_cpu = _cpu_seconds(server_pid) - server_before
         database_cpu = (_cpu_seconds(database_pid) - database_before) if database_pid else 0.0
         worker_cpu = (_cpu_seconds(worker_pid) - worker_before) if worker_pid else 0.0
@@ -139,13 +157,31 @@ def _measure(
                 "server_cpu_ms": server_cpu * 1000 / requests,
                 "database_cpu_ms": database_cpu * 1000 / requests,
                 "worker_cpu_ms": worker_cpu * 1000 / requests,
+                "wrk_cpu_ms": wrk_cpu * 1000 / requests,
+                # Where the machine's cores went meanwhile: what no process used (idle and
+                # iowait), the kernel's interrupt work (loopback TCP), and what the hypervisor
+                # took (steal), in cores.
+                "idle_cores": (ticks[3] + ticks[4]) * cores,
+                "irq_cores": (ticks[5] + ticks[6]) * cores,
+                "steal_cores": ticks[7] * cores,
                 "errors": summary["non_2xx"] + summary["socket_errors"],
                 "load_average": load,
             }
         )
     figures: dict[str, Any] = {
         key: round(statistics.median(run[key] for run in runs), 2)
-        for key in ("rps", "p50_ms", "p99_ms", "server_cpu_ms", "database_cpu_ms", "worker_cpu_ms")
+        for key in (
+            "rps",
+            "p50_ms",
+            "p99_ms",
+            "server_cpu_ms",
+            "database_cpu_ms",
+            "worker_cpu_ms",
+            "wrk_cpu_ms",
+            "idle_cores",
+            "irq_cores",
+            "steal_cores",
+        )
     }
     figures["errors"] = sum(run["errors"] for run in runs)
     figures["load_averages"] = [run["load_average"] for run in runs]
@@ -335,7 +371,8 @@ def main() -> None:
     )
     print(
         f"{'server':34} {'reads/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'CPU ms/req':>10} {'PG ms/req':>9} {'worker ms/req':>13} {'errors':>6}"
+        f"{'CPU ms/req':>10} {'PG ms/req':>9} {'worker ms/req':>13} {'wrk ms/req':>10} "
+        f"{'idle':>5} {'irq':>5} {'steal':>5} {'errors':>6}"
     )
     for name, figures in results.items():
         if not isinstance(figures, dict):
@@ -346,7 +383,9 @@ def main() -> None:
         print(
             f"{name:34} {figures['rps']:>8.1f} {figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} "
             f"{figures['server_cpu_ms']:>10.2f} {figures['database_cpu_ms']:>9.2f} "
-            f"{figures['worker_cpu_ms']:>13.2f} {figures['errors']:>6}"
+            f"{figures['worker_cpu_ms']:>13.2f} {figures['wrk_cpu_ms']:>10.2f} "
+            f"{figures['idle_cores']:>5.2f} {figures['irq_cores']:>5.2f} "
+            f"{figures['steal_cores']:>5.2f} {figures['errors']:>6}"
         )
     for name, value in results.items():
         if name.endswith(("_over_strawberry", "_over_one", "_cpu_ms_per_read")):
