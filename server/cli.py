@@ -14,6 +14,7 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import orjson
 
@@ -93,6 +94,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.logs import configure_logging
     from server.tcp_protocol import NoDelayH11Protocol
+    from server.worker_processes import serve_in_workers
 
     chosen = {
         "SCORELINK_HOST": args.host,
@@ -117,24 +119,29 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn drains in-flight requests on SIGTERM, then restores this handler and re-raises the
     # signal; a completed graceful shutdown is a success, so the process exits 0.
     signal.signal(signal.SIGTERM, _exit_after_graceful_shutdown)
-    uvicorn.run(
-        "server.main:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=30,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 30,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         # With several workers uvicorn kills a worker that does not answer its health ping
         # within this many seconds (5 by default), and a spawned worker answers only after
         # importing this module, which took about 6 s on a busy 2-core machine: the default
         # killed every new worker before it answered, forever (the server never became ready).
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
         # Several workers would otherwise leave Nagle's algorithm on (server/tcp_protocol.py).
-        http=NoDelayH11Protocol,
-    )
+        "http": NoDelayH11Protocol,
+    }
+    if settings.workers > 1:
+        # Each worker on its own socket, so connections spread over them
+        # (server/worker_processes.py).
+        serve_in_workers(uvicorn.Config("server.main:app_from_environment", **options))
+    else:
+        uvicorn.run("server.main:app_from_environment", **options)
     return 0
 
 
