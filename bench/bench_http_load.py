@@ -75,14 +75,16 @@ def _process_tree(pid: int) -> list[int]:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """user + system CPU of `pid` and every live descendant (the uvicorn workers)."""
+    """user + system CPU of `pid` and its descendants (the uvicorn workers), counting those
+    that exited: their time moves to their parent's cutime/cstime when it reaps them
+    (PostgreSQL's backends of an earlier server, exiting during a run, made it fall)."""
     total = 0
     for member in _process_tree(pid):
         try:
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
     return total / _TICK
 
 
