@@ -81,7 +81,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The global fallback lets request tasks, which do not inherit the lifespan task's
         # context variables, reach the connections opened here.
-        config = tortoise_config(settings.database_url, settings.database_timeout)
+        config = tortoise_config(settings.database_url, settings.database_timeout, serving=True)
         async with RegisterTortoise(app, config=config):
             keyring = Keyring(settings.secret_keys)
             try:

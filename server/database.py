@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
-from storage.request_connection import request_connection
+from storage.request_connection import check_in_as_is, request_connection
 
 if TYPE_CHECKING:
     from server.settings import Settings
@@ -44,11 +45,22 @@ def connection_name(database_url: str) -> str:
     return "sqlite" if urlsplit(database_url).scheme == "sqlite" else "postgres"
 
 
-def tortoise_config(database_url: str, timeout_seconds: int | None = None) -> dict[str, Any]:
-    """`timeout_seconds` bounds each PostgreSQL connect and statement (none: asyncpg's own)."""
+def tortoise_config(
+    database_url: str, timeout_seconds: int | None = None, *, serving: bool = False
+) -> dict[str, Any]:
+    """`timeout_seconds` bounds each PostgreSQL connect and statement (none: asyncpg's own).
+
+    `serving`: the API server's pool, whose connections are checked in without asyncpg's reset
+    query (storage/request_connection.check_in_as_is says why that is safe). Other processes
+    (the worker, the CLI) keep asyncpg's reset.
+    """
     name = connection_name(database_url)
+    connection: str | dict[str, Any] = _connection_url(database_url, timeout_seconds)
+    if serving and name == "postgres":
+        connection = expand_db_url(str(connection))
+        connection["credentials"]["reset"] = check_in_as_is
     return {
-        "connections": {name: _connection_url(database_url, timeout_seconds)},
+        "connections": {name: connection},
         "apps": {
             APP_LABEL: {
                 "models": MODEL_MODULES,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,6 +39,38 @@ from tortoise.exceptions import TransactionManagementError
 logger = logging.getLogger("scorelink.database")
 
 
+async def check_in_as_is(connection: asyncpg.Connection) -> None:
+    """The API servers' pool `reset`: nothing beyond what asyncpg always does at check-in.
+
+    asyncpg rolls back a transaction left open and drops the connection's listeners before it
+    calls this (`Connection._reset`); its default then sends `pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL`, a round trip on every check-in that a partner read paid for
+    in both processes. Nothing a request runs leaves anything for it to undo: advisory locks
+    are transaction-scoped (`pg_advisory_xact_lock`), no session variable is set, no cursor is
+    kept past its transaction and nothing waits for notifications. Tests hold both halves:
+    tests/server/test_request_connection.py finds no such statement in the code, and
+    tests/session_state.py looks at every check-in of the in-process suite on PostgreSQL.
+    """
+
+
+# Requests check connections out in the order they asked for them. asyncpg's pool queue lets a
+# request that arrives as a connection comes back take it ahead of the one woken for it, which
+# then waits again at the back of the line: with 16 reads at once on 5 connections a few waited
+# over a second (p99 1.3 s) and some clients timed out, while the median fell. asyncio's
+# Semaphore is first come, first served (Python 3.11), so a turn is taken there first.
+_TURNS: weakref.WeakKeyDictionary[AsyncpgDBClient, tuple[asyncpg.Pool, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _turns(client: AsyncpgDBClient, pool: asyncpg.Pool) -> asyncio.Semaphore:
+    """One turn per connection of the client's current pool (a reconnect makes a new pool)."""
+    known = _TURNS.get(client)
+    if known is None or known[0] is not pool:
+        known = _TURNS[client] = (pool, asyncio.Semaphore(pool.get_max_size()))
+    return known[1]
+
+
 class _RequestClient(TransactionWrapper):
     """Tortoise's client for one request: the request's own connection when it is free,
     the pool otherwise. (A `TransactionWrapper` for its plumbing; it opens real transactions.)"""
@@ -45,6 +78,7 @@ class _RequestClient(TransactionWrapper):
     def __init__(self, pool_client: AsyncpgDBClient) -> None:
         super().__init__(pool_client)
         self._held: asyncpg.Connection | None = None
+        self._turn: asyncio.Semaphore | None = None
         self._busy = False
         self._ended = False
 
@@ -54,11 +88,19 @@ class _RequestClient(TransactionWrapper):
             return None
         self._busy = True
         if self._held is None:
+            pool = self._parent._pool
+            turn = _turns(self._parent, pool)
             try:
-                self._held = await self._parent._pool.acquire()
+                await turn.acquire()
+                try:
+                    self._held = await pool.acquire()
+                except BaseException:
+                    turn.release()
+                    raise
             except BaseException:
                 self._busy = False
                 raise
+            self._turn = turn
         return self._held
 
     def _give_back(self) -> None:
@@ -66,19 +108,24 @@ class _RequestClient(TransactionWrapper):
 
     async def end(self) -> None:
         self._ended = True
-        if self._held is not None and self._parent._pool is not None:
-            held, self._held = self._held, None
-            try:
+        held, self._held = self._held, None
+        turn, self._turn = self._turn, None
+        try:
+            if held is not None and self._parent._pool is not None:
                 await self._parent._pool.release(held)
-            except Exception as exc:
-                # The check-in resets the connection, which fails when the database went away
-                # after the request's last statement. asyncpg has terminated the connection and
-                # the pool replaces it; the request's answer has already gone out, so raising
-                # would only make the server drop the client's keep-alive connection.
-                logger.warning(
-                    "database connection lost as it was returned to the pool: %s",
-                    type(exc).__name__,
-                )
+        except Exception as exc:
+            # The check-in fails when the database went away after the request's last
+            # statement (asyncpg's reset query then, or a rollback of a transaction left
+            # open). asyncpg has terminated the connection and the pool replaces it; the
+            # request's answer has already gone out, so raising would only make the server
+            # drop the client's keep-alive connection.
+            logger.warning(
+                "database connection lost as it was returned to the pool: %s",
+                type(exc).__name__,
+            )
+        finally:
+            if turn is not None:
+                turn.release()
 
     def acquire_connection(self) -> Any:
         return _Query(self)

@@ -26,6 +26,7 @@ from postgres_cluster import ClusterUnavailable, PostgresCluster, start_cluster
 from server.app import create_app
 from server.database import apply_migrations, tortoise_config
 from server.settings import Settings, load_settings
+from session_state import SessionStateWatch
 
 pytest_plugins = [
     "login_support",
@@ -156,9 +157,18 @@ def app(settings: Settings, sms_outbox: OutboxSmsSender) -> Starlette:
 
 
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the app in-process, with the app's lifespan running."""
+async def client(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process, with the app's lifespan running.
+
+    On PostgreSQL every connection the app checks in is looked at for session state left
+    behind (tests/session_state.py); the test fails if any was.
+    """
+    watch = SessionStateWatch()
+    monkeypatch.setattr("server.database.check_in_as_is", watch)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
             yield c
+    assert watch.left_behind == [], "a request left session state on its pooled connection"
