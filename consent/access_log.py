@@ -26,6 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from consent import merkle
 from consent.models import AccessLogEntry, LogCheckpoint
+from storage.sql import is_postgres
 from storage.transactions import writing
 
 # Any constant works; it names the lock that lets one sealer at a time run on PostgreSQL.
@@ -186,9 +187,7 @@ async def seal(sign: Signer, now: datetime) -> LogCheckpoint | None:
             entry.log_index = position
             entry.leaf_hash = leaf.hex()
             leaves.append(leaf)
-        await AccessLogEntry.bulk_update(
-            pending, fields=["log_index", "leaf_hash"], using_db=connection
-        )
+        await _record_positions(pending, connection)
         frontier = merkle.extend_frontier(frontier, size, leaves)
         head = TreeHead(size + len(pending), merkle.root_of_frontier(frontier).hex(), now)
         key_id, signed = await sign(head)
@@ -200,6 +199,37 @@ async def seal(sign: Signer, now: datetime) -> LogCheckpoint | None:
             signed=signed,
             frontier=[h.hex() for h in frontier],
             using_db=connection,
+        )
+
+
+async def _record_positions(
+    entries: Sequence[AccessLogEntry], connection: BaseDBAsyncClient
+) -> None:
+    """Store each sealed entry's position and leaf hash.
+
+    Written by hand: the ORM's bulk update builds one CASE expression per column over the whole
+    batch, which took 60 % of the sealer's CPU (115 of 192 ms for 1,000 entries) and makes
+    PostgreSQL's work grow with the square of the batch. On PostgreSQL one statement finds each
+    row by its whole key (id, occurred_at), so only that month's partition is searched.
+    """
+    table = AccessLogEntry._meta.db_table
+    if is_postgres(connection):
+        await connection.execute_query(
+            f"UPDATE {table} AS e SET log_index = v.log_index, leaf_hash = v.leaf_hash "  # noqa: S608 - the model's table name only
+            "FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[]) "
+            "AS v(id, occurred_at, log_index, leaf_hash) "
+            "WHERE e.id = v.id AND e.occurred_at = v.occurred_at",
+            [
+                [entry.id for entry in entries],
+                [entry.occurred_at for entry in entries],
+                [entry.log_index for entry in entries],
+                [entry.leaf_hash for entry in entries],
+            ],
+        )
+    else:
+        await connection.execute_many(
+            f"UPDATE {table} SET log_index = ?, leaf_hash = ? WHERE id = ?",  # noqa: S608 - the model's table name only
+            [[entry.log_index, entry.leaf_hash, entry.id] for entry in entries],
         )
 
 

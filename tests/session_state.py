@@ -13,7 +13,9 @@ import asyncpg
 
 # Each column is one kind of state asyncpg's reset query (pg_advisory_unlock_all, CLOSE ALL,
 # UNLISTEN *, RESET ALL) clears. Only a cursor WITH HOLD outlives its transaction (and this
-# query's own portal is listed in pg_cursors too).
+# query's own portal is listed in pg_cursors too). A setting counts only where it differs from
+# what RESET ALL would restore: asyncpg's type introspection turns `jit` off and back on with
+# set_config(..., false), which leaves the setting's source 'session' at its reset value.
 LEFT_BEHIND = """
 SELECT
   (SELECT count(*) FROM pg_locks
@@ -21,7 +23,7 @@ SELECT
   (SELECT count(*) FROM pg_cursors WHERE is_holdable) AS open_cursors,
   (SELECT count(*) FROM pg_listening_channels()) AS listening_channels,
   (SELECT coalesce(array_agg(name ORDER BY name), '{}') FROM pg_settings
-    WHERE source = 'session') AS session_settings
+    WHERE source = 'session' AND setting IS DISTINCT FROM reset_val) AS session_settings
 """
 
 
