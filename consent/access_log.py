@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from consent import merkle
 from consent.models import AccessLogEntry, LogCheckpoint
-from storage.sql import is_postgres
+from storage.sql import is_postgres, markers
 from storage.transactions import writing
 
 # Any constant works; it names the lock that lets one sealer at a time run on PostgreSQL.
@@ -104,28 +104,45 @@ async def append(records: Sequence[AccessRecord], connection: BaseDBAsyncClient)
 
     One INSERT and no lock: ids come from the database's sequence. Entries that commit out of
     id order are still sealed, at the next seal after they commit.
+
+    Written by hand: every partner read appends, and the ORM's bulk create (a model instance
+    per entry, the query built on every call, asyncpg's batch protocol even for one row) was
+    12 % of a subject read's server CPU. Each value still goes through its field's own
+    conversion, the one the ORM applies, so what is stored, and so every leaf hash, is the same.
     """
     if not records:
         return
-    await AccessLogEntry.bulk_create(
-        [
-            AccessLogEntry(
-                occurred_at=record.occurred_at,
-                event=record.event.value,
-                partner_id=record.partner_id,
-                person_id=record.person_id,
-                subject_id=record.subject_id,
-                grant_id=record.grant_id,
-                purpose=record.purpose,
-                scopes_asked=list(record.scopes_asked),
-                scopes_returned=list(record.scopes_returned),
-                scopes_denied=list(record.scopes_denied),
-                request_id=record.request_id,
-            )
-            for record in records
-        ],
-        using_db=connection,
+    fields = AccessLogEntry._meta.fields_map
+    rows = [_columns(record) for record in records]
+    names = list(rows[0])
+    values = [
+        [fields[name].to_db_value(row[name], AccessLogEntry) for name in names] for row in rows
+    ]
+    statement = (
+        f"INSERT INTO {AccessLogEntry._meta.db_table} ({', '.join(names)}) "  # noqa: S608 - the model's own names
+        f"VALUES ({markers(connection, 1, len(names))})"
     )
+    if len(values) == 1:
+        await connection.execute_query(statement, values[0])
+    else:
+        await connection.execute_many(statement, values)
+
+
+def _columns(record: AccessRecord) -> dict[str, object]:
+    """What an entry stores of `record`, by column; `id` comes from the database's sequence."""
+    return {
+        "occurred_at": record.occurred_at,
+        "event": record.event.value,
+        "partner_id": record.partner_id,
+        "person_id": record.person_id,
+        "subject_id": record.subject_id,
+        "grant_id": record.grant_id,
+        "purpose": record.purpose,
+        "scopes_asked": list(record.scopes_asked),
+        "scopes_returned": list(record.scopes_returned),
+        "scopes_denied": list(record.scopes_denied),
+        "request_id": record.request_id,
+    }
 
 
 @dataclass(frozen=True)
