@@ -8,7 +8,9 @@ the baselines of bench/bare_servers.py on the same uvicorn and HTTP protocol: ba
 JSON, bare Strawberry `{ __typename }`, and a bare asyncpg endpoint doing a read's database
 work; plus ScoreLink's own `{ __typename }` with a partner token. The ratios between them are
 the figures that matter; absolute numbers move with the machine's load, which is recorded
-(`uptime`) with every run.
+(`uptime`) with every run. The read-over-Strawberry ratio pairs each one-worker read run with
+a bare Strawberry run just before it (the two servers measured in turn), because this machine's
+speed drifts by a fifth over minutes; the ratio to the start-of-run baseline is kept beside it.
 
 Server CPU is the user+system time of the server's processes (all its workers) over a run,
 divided by the requests answered; PostgreSQL's own CPU per request is reported beside it, and
@@ -31,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,52 +128,59 @@ def _wait_idle(pid: int, within: float = 180) -> None:
             return
 
 
-def _measure(
-    url: str,
-    bodies: list[str],
-    token: str | None,
-    server_pid: int,
-    database_pid: int | None,
-    worker_pid: int | None = None,
-) -> dict[str, Any]:
-    _wait_idle(server_pid)
-    _wrk(url, bodies, token, 2)  # warm-up: connections, caches, prepared statements
-    runs = []
-    for _ in range(RUNS):
+@dataclass(frozen=True)
+class _Target:
+    """A server under measurement: where wrk sends what, and whose CPU counts."""
+
+    url: str
+    bodies: list[str]
+    token: str | None
+    server_pid: int
+    database_pid: int | None = None
+    worker_pid: int | None = None
+
+    def warm(self) -> None:
+        _wait_idle(self.server_pid)
+        _wrk(self.url, self.bodies, self.token, 2)  # connections, caches, prepared statements
+
+    def run_once(self) -> dict[str, Any]:
         load = _load_average()
-        server_before = _cpu_seconds(server_pid)
-        database_before = _cpu_seconds(database_pid) if database_pid else 0.0
-        worker_before = _cpu_seconds(worker_pid) if worker_pid else 0.0
+        server_before = _cpu_seconds(self.server_pid)
+        database_before = _cpu_seconds(self.database_pid) if self.database_pid else 0.0
+        worker_before = _cpu_seconds(self.worker_pid) if self.worker_pid else 0.0
         wrk_before, machine_before = _wrk_cpu_seconds(), _machine_ticks()
-        summary = _wrk(url, bodies, token, SECONDS)
+        summary = _wrk(self.url, self.bodies, self.token, SECONDS)
         wrk_cpu = _wrk_cpu_seconds() - wrk_before
         ticks = [
             after - before for after, before in zip(_machine_ticks(), machine_before, strict=True)
         ]
         cores = (os.cpu_count() or 1) / max(1, sum(ticks))
-        server_cpu = _cpu_seconds(server_pid) - server_before
-        database_cpu = (_cpu_seconds(database_pid) - database_before) if database_pid else 0.0
-        worker_cpu = (_cpu_seconds(worker_pid) - worker_before) if worker_pid else 0.0
-        requests = max(1, summary["requests"])
-        runs.append(
-            {
-                "rps": summary["requests"] / (summary["duration_us"] / 1e6),
-                "p50_ms": summary["p50_us"] / 1000,
-                "p99_ms": summary["p99_us"] / 1000,
-                "server_cpu_ms": server_cpu * 1000 / requests,
-                "database_cpu_ms": database_cpu * 1000 / requests,
-                "worker_cpu_ms": worker_cpu * 1000 / requests,
-                "wrk_cpu_ms": wrk_cpu * 1000 / requests,
-                # Where the machine's cores went meanwhile: what no process used (idle and
-                # iowait), the kernel's interrupt work (loopback TCP), and what the hypervisor
-                # took (steal), in cores.
-                "idle_cores": (ticks[3] + ticks[4]) * cores,
-                "irq_cores": (ticks[5] + ticks[6]) * cores,
-                "steal_cores": ticks[7] * cores,
-                "errors": summary["non_2xx"] + summary["socket_errors"],
-                "load_average": load,
-            }
+        server_cpu = _cpu_seconds(self.server_pid) - server_before
+        database_cpu = (
+            (_cpu_seconds(self.database_pid) - database_before) if self.database_pid else 0.0
         )
+        worker_cpu = (_cpu_seconds(self.worker_pid) - worker_before) if self.worker_pid else 0.0
+        requests = max(1, summary["requests"])
+        return {
+            "rps": summary["requests"] / (summary["duration_us"] / 1e6),
+            "p50_ms": summary["p50_us"] / 1000,
+            "p99_ms": summary["p99_us"] / 1000,
+            "server_cpu_ms": server_cpu * 1000 / requests,
+            "database_cpu_ms": database_cpu * 1000 / requests,
+            "worker_cpu_ms": worker_cpu * 1000 / requests,
+            "wrk_cpu_ms": wrk_cpu * 1000 / requests,
+            # Where the machine's cores went meanwhile: what no process used (idle and
+            # iowait), the kernel's interrupt work (loopback TCP), and what the hypervisor
+            # took (steal), in cores.
+            "idle_cores": (ticks[3] + ticks[4]) * cores,
+            "irq_cores": (ticks[5] + ticks[6]) * cores,
+            "steal_cores": ticks[7] * cores,
+            "errors": summary["non_2xx"] + summary["socket_errors"],
+            "load_average": load,
+        }
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     figures: dict[str, Any] = {
         key: round(statistics.median(run[key] for run in runs), 2)
         for key in (
@@ -188,6 +199,24 @@ def _measure(
     figures["errors"] = sum(run["errors"] for run in runs)
     figures["load_averages"] = [run["load_average"] for run in runs]
     return figures
+
+
+def _measure(target: _Target) -> dict[str, Any]:
+    target.warm()
+    return _summary([target.run_once() for _ in range(RUNS)])
+
+
+def _measure_alternately(first: _Target, second: _Target) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both servers, run by run in turn (first, second, first, ...), each one's medians.
+
+    This machine's speed drifts by a fifth over minutes (another tenant, the host's clock), so
+    a ratio between two servers measured minutes apart moves with it; measured in turn, both
+    see the same machine.
+    """
+    first.warm()
+    second.warm()
+    pairs = [(first.run_once(), second.run_once()) for _ in range(RUNS)]
+    return _summary([a for a, _ in pairs]), _summary([b for _, b in pairs])
 
 
 def _read_bodies(subjects: list[str]) -> list[str]:
@@ -237,7 +266,10 @@ class _World:
         return asyncio.run(fetch())
 
 
-def _scorelink(world: _World, database_pid: int | None, prefix: str) -> dict[str, Any]:
+def _scorelink(
+    world: _World, database_pid: int | None, prefix: str, strawberry: _Target
+) -> dict[str, Any]:
+    """Each worker count's reads; one worker's in turn with bare Strawberry (`strawberry`)."""
     results: dict[str, Any] = {}
     for workers in WORKERS:
         server = world.serve(workers)
@@ -245,23 +277,30 @@ def _scorelink(world: _World, database_pid: int | None, prefix: str) -> dict[str
             token = world.token_and_subjects(server)
             assert server.process is not None
             url = f"{server.base_url}/graphql"
-            bodies = _read_bodies(world.subjects)
             pids = (server.process.pid, database_pid, server.worker.pid if server.worker else None)
-            results[f"{prefix}_read_{workers}_worker"] = _measure(url, bodies, token, *pids)
+            reads = _Target(url, _read_bodies(world.subjects), token, *pids)
             if workers == 1:
-                results[f"{prefix}_typename_1_worker"] = _measure(url, [TYPENAME], token, *pids)
+                (
+                    results[f"{prefix}_read_1_worker"],
+                    results[f"bare_strawberry_typename_beside_{prefix}_read"],
+                ) = _measure_alternately(reads, strawberry)
+                typename = _Target(url, [TYPENAME], token, *pids)
+                results[f"{prefix}_typename_1_worker"] = _measure(typename)
+            else:
+                results[f"{prefix}_read_{workers}_worker"] = _measure(reads)
         finally:
             server.terminate()
     return results
 
 
-def _bare(
+@contextmanager
+def _bare_server(
     name: str,
     bodies: list[str],
     environ: dict[str, str],
     database_pid: int | None,
     ready: Callable[[httpx.Response], bool],
-) -> dict[str, Any]:
+) -> Iterator[_Target]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "bench.bare_servers", name, str(port)],
@@ -281,10 +320,21 @@ def _bare(
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"bare server {name} did not start")
             time.sleep(0.1)
-        return _measure(url, bodies, None, process.pid, database_pid)
+        yield _Target(url, bodies, None, process.pid, database_pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _bare(
+    name: str,
+    bodies: list[str],
+    environ: dict[str, str],
+    database_pid: int | None,
+    ready: Callable[[httpx.Response], bool],
+) -> dict[str, Any]:
+    with _bare_server(name, bodies, environ, database_pid, ready) as target:
+        return _measure(target)
 
 
 def _postmaster_pid(cluster: PostgresCluster) -> int:
@@ -318,11 +368,16 @@ def run() -> dict[str, Any]:
     }
     ok = lambda answer: answer.status_code == 200  # noqa: E731
     results["bare_starlette_json"] = _bare("starlette_json", [TYPENAME], {}, None, ok)
-    results["bare_strawberry_typename"] = _bare("strawberry_typename", [TYPENAME], {}, None, ok)
-    with tempfile.TemporaryDirectory() as directory:
+    with (
+        _bare_server("strawberry_typename", [TYPENAME], {}, None, ok) as strawberry,
+        tempfile.TemporaryDirectory() as directory,
+    ):
+        # Measured on its own first, as before; each backend's one-worker reads are also
+        # measured in turn with it (idle in between), and their ratio uses that pairing.
+        results["bare_strawberry_typename"] = _measure(strawberry)
         root = Path(directory)
         sqlite = _World(f"sqlite://{root / 'load.sqlite3'}", root)
-        results.update(_scorelink(sqlite, None, "sqlite"))
+        results.update(_scorelink(sqlite, None, "sqlite", strawberry))
         try:
             cluster = start_cluster()
         except ClusterUnavailable as exc:
@@ -332,7 +387,7 @@ def run() -> dict[str, Any]:
                 asyncio.run(_create(cluster.admin_url, "load"))
                 postgres = _World(cluster.url("load"), root)
                 database_pid = _postmaster_pid(cluster)
-                results.update(_scorelink(postgres, database_pid, "postgres"))
+                results.update(_scorelink(postgres, database_pid, "postgres", strawberry))
                 results["bare_asyncpg_read"] = _bare(
                     "asyncpg_read",
                     _read_bodies(postgres.subjects),
@@ -348,10 +403,16 @@ def run() -> dict[str, Any]:
                 )
             finally:
                 cluster.stop()
-    strawberry = results["bare_strawberry_typename"]
     for backend in ("sqlite", "postgres"):
         one = results.get(f"{backend}_read_1_worker")
-        results[f"{backend}_read_over_strawberry"] = _ratio(one, strawberry)
+        results[f"{backend}_read_over_strawberry"] = _ratio(
+            one, results.get(f"bare_strawberry_typename_beside_{backend}_read")
+        )
+        # The same read over the start-of-run baseline, as this benchmark reported until
+        # 2026-12-02: minutes apart, so it moves with the machine's drift.
+        results[f"{backend}_read_over_strawberry_at_start"] = _ratio(
+            one, results["bare_strawberry_typename"]
+        )
         results[f"{backend}_two_workers_over_one"] = _ratio(
             results.get(f"{backend}_read_2_worker"), one
         )
@@ -390,7 +451,7 @@ def main() -> None:
             f"{figures['steal_cores']:>5.2f} {figures['errors']:>6}"
         )
     for name, value in results.items():
-        if name.endswith(("_over_strawberry", "_over_one", "_cpu_ms_per_read")):
+        if name.endswith(("_over_strawberry", "_at_start", "_over_one", "_cpu_ms_per_read")):
             print(f"{name}: {value}")
     print(f"load average at end: {results['load_average_at_end']}")
     print(f"written to {RESULTS}")
