@@ -25,22 +25,12 @@ from consent.catalog import PartnerType
 from consent_support import Actors
 from live_server import GRANT
 from postgres_cluster import PostgresCluster
+from service_packages import SERVICE_PACKAGES
 from storage.request_connection import request_client, request_connection
 
 POOL_SIZE = 5  # Tortoise's pool holds at most 5 connections per process
 ARRIVALS = 60 * POOL_SIZE
 REPOSITORY = Path(__file__).resolve().parents[2]
-# The code an API server runs (migrations run from the CLI, whose pool keeps asyncpg's reset).
-SERVICE_PACKAGES = (
-    "server",
-    "schema",
-    "resolvers",
-    "domain",
-    "consent",
-    "scoring_engine",
-    "connectors",
-    "storage",
-)
 CONCURRENT = 4 * POOL_SIZE
 
 
