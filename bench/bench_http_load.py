@@ -9,7 +9,7 @@ JSON, bare Strawberry `{ __typename }`, and a bare asyncpg endpoint doing a read
 work; plus ScoreLink's own `{ __typename }` with a partner token. The ratios between them are
 the figures that matter; absolute numbers move with the machine's load, which is recorded
 (`uptime`) with every run. The read-over-Strawberry ratio pairs each one-worker read run with
-a bare Strawberry run just before it (the two servers measured in turn), because this machine's
+a bare Strawberry run right after it (the two servers measured in turn), because this machine's
 speed drifts by a fifth over minutes; the ratio to the start-of-run baseline is kept beside it.
 
 Server CPU is the user+system time of the server's processes (all its workers) over a run,
@@ -209,9 +209,9 @@ def _measure(target: _Target) -> dict[str, Any]:
 def _measure_alternately(first: _Target, second: _Target) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both servers, run by run in turn (first, second, first, ...), each one's medians.
 
-    This machine's speed drifts by a fifth over minutes (another tenant, the host's clock), so
-    a ratio between two servers measured minutes apart moves with it; measured in turn, both
-    see the same machine.
+    This machine's speed drifts by a fifth over minutes (cause unknown: steal stays at 0), so a
+    ratio between two servers measured minutes apart moves with it; measured in turn, both see
+    the same machine.
     """
     first.warm()
     second.warm()
