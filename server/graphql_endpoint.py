@@ -151,19 +151,13 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                     f"POST /graphql takes {JSON_MEDIA_TYPE} only",
                     request,
                 )
-            too_large = error_response(
-                413,
-                "payload_too_large",
-                f"the request body exceeds {self.max_body_bytes} bytes",
-                request,
-            )
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_body_bytes:
-                return too_large
+                return self._too_large(request)
             try:
                 body = await _read_body(receive, self.max_body_bytes)
             except BodyTooLarge:
-                return too_large
+                return self._too_large(request)
             # ClientDisconnect goes up: nobody is left to answer (logged as 499).
             request = Request(scope=scope, receive=_replaying(body, receive))
         try:
@@ -180,6 +174,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 },
                 status_code=exc.status_code,
             )
+
+    def _too_large(self, request: Request) -> Response:
+        return error_response(
+            413,
+            "payload_too_large",
+            f"the request body exceeds {self.max_body_bytes} bytes",
+            request,
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
