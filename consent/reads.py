@@ -83,12 +83,8 @@ async def decide_reads(
     every grant each person gave the partner. A one-time grant is claimed with a conditional
     update, so of two racing reads exactly one gets it; the loser is decided again without it.
     """
-    states = {
-        person_id: [grant_state(g) for g in grants.get(person_id, ())]
-        for person_id in dict.fromkeys(person_ids)
-    }
     decisions: dict[uuid.UUID, ReadDecision] = {}
-    for person_id, held in states.items():
+    for person_id, held in _states(person_ids, grants).items():
         decision = decide(partner_type, held, asked, now)
         while decision.one_time_grants:
             lost = await _claim(decision.one_time_grants, now, connection)
@@ -98,6 +94,34 @@ async def decide_reads(
             decision = decide(partner_type, held, asked, now)
         decisions[person_id] = decision
     return decisions
+
+
+def decide_reads_spending_nothing(
+    partner_type: PartnerType,
+    person_ids: Iterable[uuid.UUID],
+    grants: Mapping[uuid.UUID, Iterable[ConsentGrant]],
+    asked: frozenset[Scope],
+    now: datetime,
+) -> dict[uuid.UUID, ReadDecision] | None:
+    """`decide_reads` for a read outside a transaction: the same decisions when none of them
+    relies on a one-time grant, else None (only `decide_reads`, in a transaction that commits
+    with the read's log entry, may spend one)."""
+    decisions = {
+        person_id: decide(partner_type, held, asked, now)
+        for person_id, held in _states(person_ids, grants).items()
+    }
+    if any(decision.one_time_grants for decision in decisions.values()):
+        return None
+    return decisions
+
+
+def _states(
+    person_ids: Iterable[uuid.UUID], grants: Mapping[uuid.UUID, Iterable[ConsentGrant]]
+) -> dict[uuid.UUID, list[GrantState]]:
+    return {
+        person_id: [grant_state(g) for g in grants.get(person_id, ())]
+        for person_id in dict.fromkeys(person_ids)
+    }
 
 
 def authorise_result_read(

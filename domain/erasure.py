@@ -11,9 +11,12 @@ A partner read in flight never sees half an erasure. On PostgreSQL every read ta
 lock on the rows of the people it reads (`hold_off_erasure`, or inside the read's own statement
 in domain/partner_reads.py) and an erasure first locks the person FOR UPDATE, which conflicts:
 an erasure waits for the reads in flight, and a read that meets an erasure in flight waits
-until it commits and then finds the person gone. Only reads and erasures of the same person
-meet; ordinary updates of a person (FOR NO KEY UPDATE) do not wait for reads. On SQLite every
-read and every erasure is a writing transaction, which SQLite already runs one at a time.
+until it commits and then finds the person gone. A read of the report's fields alone is one
+statement outside a transaction, which sees the person whole at one instant and holds the lock
+for that statement only: its log entry, written next, may land after the erasure. Only reads
+and erasures of the same person meet; ordinary updates of a person (FOR NO KEY UPDATE) do not
+wait for reads. On SQLite every read and every erasure is a writing transaction, which SQLite
+already runs one at a time, and a read alone is one statement.
 """
 
 from __future__ import annotations

@@ -1,10 +1,18 @@
 """A partner reading people's reports: the one path by which personal data reaches a partner.
 
 Each call decides consent (`consent.reads`), loads the data of granted scopes, and appends
-one access-log entry per subject read, all in one transaction: if the entry cannot be
-written, nothing is read. The current report is the one exception to "loads only what was
-granted": it comes in the same statement as the grants when a report scope was asked, and is
-dropped unseen when the grant does not open it (`_read`).
+one access-log entry per subject read; if the entry cannot be written, nothing is read. The
+current report is the one exception to "loads only what was granted": it comes in the same
+statement as the grants when a report scope was asked, and is dropped unseen when the grant
+does not open it (`_read`).
+
+Most reads (grade, score, reason codes: the report's scopes) are one statement and their log
+entry, and run outside a transaction: the statement sees subject, grants and report at one
+instant (on PostgreSQL it waits for an erasure in flight, as in a transaction), the entry is
+one atomic write, and the view is returned only once it is written; BEGIN and COMMIT were two
+of a read's five round trips. A read that needs a second statement (another kind of data, or
+a one-time grant to spend) gives up before writing anything and runs again in one
+transaction, whose KEY SHARE lock keeps an erasure out until it commits (domain/erasure.py).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from consent.catalog import Scope
 from consent.decision import DenialCode, ReadDecision
 from consent.liveness import in_force_filter
 from consent.models import ConsentGrant, PartnerSubject
-from consent.reads import decide_reads
+from consent.reads import decide_reads, decide_reads_spending_nothing
 from domain.clock import utc_now
 from domain.errors import DomainError, InvalidCursor
 from domain.models import LinkedAccount, LinkStatus, Person, ScoreReport
@@ -40,6 +48,7 @@ from domain.profiles import (
     social_profile,
     spending_profile,
 )
+from storage.request_connection import request_client
 from storage.sql import is_postgres, marker, markers, uuid_values
 from storage.transactions import retried
 
@@ -175,8 +184,15 @@ async def read_subjects(
     # An id no subject could have is simply unknown; the database never sees it.
     wanted = [s for s in dict.fromkeys(subject_ids) if _could_be_subject_id(s)]
 
+    async with request_client() as connection:
+        views = await _read(partner, wanted, asked, request_id, moment, connection, alone=True)
+    if views is not None:
+        return views
+
     async def work(connection: BaseDBAsyncClient) -> dict[str, SubjectView]:
-        return await _read(partner, wanted, asked, request_id, moment, connection)
+        read = await _read(partner, wanted, asked, request_id, moment, connection, alone=False)
+        assert read is not None, "only a read outside a transaction gives up"  # noqa: S101
+        return read
 
     return await retried(work)
 
@@ -230,7 +246,8 @@ async def list_subjects(
         rows = await query.order_by("subject_id").limit(size + 1).using_db(connection)
         page = rows[:size]
         wanted = [row.subject_id for row in page]
-        views = await _read(partner, wanted, asked, request_id, moment, connection)
+        views = await _read(partner, wanted, asked, request_id, moment, connection, alone=False)
+        assert views is not None, "only a read outside a transaction gives up"  # noqa: S101
         # A subject erased since the page was listed is simply no longer on it.
         ordered = [views[s] for s in wanted if s in views]
         return SubjectPage(
@@ -249,7 +266,14 @@ async def _read(
     request_id: str | None,
     now: datetime,
     connection: BaseDBAsyncClient,
-) -> dict[str, SubjectView]:
+    *,
+    alone: bool,
+) -> dict[str, SubjectView] | None:
+    """The read, its data and its log entries on `connection`.
+
+    `alone`: outside a transaction, so the read may make one statement before its log entry;
+    None, before anything is written, when it needs more (module docstring).
+    """
     if not subject_ids:
         return {}
     wanted = data_for(asked)
@@ -258,16 +282,19 @@ async def _read(
     )
     if not found.people:
         return {}
-    decisions = await decide_reads(
-        partner.partner_type,
-        found.people.values(),
-        found.grants if asked else {},
-        asked,
-        now,
-        connection,
-    )
+    grants = found.grants if asked else {}
+    people = found.people.values()
+    if alone:
+        decided = decide_reads_spending_nothing(partner.partner_type, people, grants, asked, now)
+        if decided is None:
+            return None
+        decisions = decided
+    else:
+        decisions = await decide_reads(partner.partner_type, people, grants, asked, now, connection)
     granted = data_for(frozenset().union(*(d.returned_scopes for d in decisions.values())))
     readers = [pid for pid, d in decisions.items() if d.returned_scopes]
+    if alone and readers and granted & LOADED_BY_STATEMENTS_OF_THEIR_OWN:
+        return None
     history, persons, accounts = await _load(readers, granted, connection)
 
     views: dict[str, SubjectView] = {}
@@ -331,11 +358,12 @@ async def _subjects_with_grants(
 
     The hot path of every partner read, so the statement is written by hand (the ORM would make
     it three queries, and building them costs more CPU than running them). On PostgreSQL it
-    also takes a KEY SHARE lock on each person row until the read commits: an erasure, which
-    locks the person FOR UPDATE first, waits for a read in flight, and a read that meets an
-    erasure in flight waits and then finds the person gone (the row drops out of the result),
-    so a read sees a person whole or not at all (domain/erasure.py). On SQLite the read's
-    writing transaction already excludes an erasure.
+    also takes a KEY SHARE lock on each person row until the read's transaction ends (the
+    statement's own, for a read alone): an erasure, which locks the person FOR UPDATE first,
+    waits for a read in flight, and a read that meets an erasure in flight waits and then finds
+    the person gone (the row drops out of the result), so a read sees a person whole or not at
+    all (domain/erasure.py). On SQLite a read's writing transaction already excludes an
+    erasure, and a read alone is one statement, which sees one state of the database.
     """
     postgres = is_postgres(connection)
     # A read that asks for no scope needs no grant at all, so it does not read them.
@@ -370,6 +398,12 @@ async def _subjects_with_grants(
         if report is not None:
             found.reports[person_id] = report
     return found
+
+
+# What `_load` reads after the read's first statement, one statement per kind.
+LOADED_BY_STATEMENTS_OF_THEIR_OWN = frozenset(
+    {SubjectData.HISTORY, SubjectData.PERSON, SubjectData.ACCOUNTS}
+)
 
 
 async def _load(

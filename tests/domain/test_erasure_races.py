@@ -16,7 +16,7 @@ from tortoise.context import TortoiseContext
 
 from consent.catalog import Access, PartnerType, Purpose, Scope
 from consent.lifecycle import Terms, grant_consent, revoke_all_of_person
-from consent.models import PartnerSubject
+from consent.models import AccessLogEntry, PartnerSubject
 from consent.reads import decide_reads
 from consent_support import new_phone, person_with_full_file, sealed_log_verifies
 from domain import erasure, partner_reads
@@ -30,6 +30,9 @@ from server.cli import main
 from server.database import tortoise_config
 
 ASKED = frozenset({Scope.GRADE, Scope.IDENTITY, Scope.DATA_SOURCES})
+# The report's scopes alone: a read of them is one statement and its log entry, outside a
+# transaction (domain/partner_reads.py).
+ASKED_ALONE = frozenset({Scope.GRADE, Scope.SCORE})
 # Long enough for an unblocked erasure to commit; the tests never assert a duration.
 SETTLE_SECONDS = 0.3
 T = TypeVar("T")
@@ -91,8 +94,34 @@ async def test_a_read_in_flight_completes_whole_before_the_erasure(
     assert (await sealed_log_verifies())[1] == []
 
 
-async def test_a_read_that_starts_during_an_erasure_finds_no_subject(
+async def test_a_read_alone_in_flight_is_served_whole_and_logged_once_around_an_erasure(
     orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its one statement saw the person before the erasure, so it is served whole (never part
+    of the person); the erasure need not wait for its log entry, which lands after it."""
+    partner, person, subject_id = await _granted_subject()
+    reached, release = asyncio.Event(), asyncio.Event()
+    # The read pauses after its statement and its decision, before its log entry.
+    monkeypatch.setattr(partner_reads, "_load", _paused(partner_reads._load, reached, release))
+    read = asyncio.create_task(read_subject(partner, subject_id, ASKED_ALONE, "req-read"))
+    await reached.wait()
+    # Bounded only to fail rather than hang if the read held the person (never timed).
+    await asyncio.wait_for(erase_person(person.id, "req-erase"), timeout=30)
+    release.set()
+
+    view = await read
+    assert view.report is not None
+    assert (view.report.grade, view.report.score) == ("B", 655)
+    assert await AccessLogEntry.filter(request_id="req-read").count() == 1
+    monkeypatch.undo()
+    with pytest.raises(SubjectNotFound):
+        await read_subject(partner, subject_id, ASKED_ALONE, "req-after")
+    assert (await sealed_log_verifies())[1] == []
+
+
+@pytest.mark.parametrize("asked", [ASKED, ASKED_ALONE], ids=["in_a_transaction", "alone"])
+async def test_a_read_that_starts_during_an_erasure_finds_no_subject(
+    orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch, asked: frozenset[Scope]
 ) -> None:
     partner, person, subject_id = await _granted_subject()
     reached, release = asyncio.Event(), asyncio.Event()
@@ -104,7 +133,7 @@ async def test_a_read_that_starts_during_an_erasure_finds_no_subject(
     )
     erasing = asyncio.create_task(erase_person(person.id, "req-erase"))
     await reached.wait()
-    read = asyncio.create_task(read_subject(partner, subject_id, ASKED, "req-read"))
+    read = asyncio.create_task(read_subject(partner, subject_id, asked, "req-read"))
     await asyncio.sleep(SETTLE_SECONDS)
     assert not read.done(), "the read must wait for the erasure in flight"
     release.set()
