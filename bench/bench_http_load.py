@@ -8,9 +8,10 @@ the baselines of bench/bare_servers.py on the same uvicorn and HTTP protocol: ba
 JSON, bare Strawberry `{ __typename }`, and a bare asyncpg endpoint doing a read's database
 work; plus ScoreLink's own `{ __typename }` with a partner token. The ratios between them are
 the figures that matter; absolute numbers move with the machine's load, which is recorded
-(`uptime`) with every run. The read-over-Strawberry ratio pairs each one-worker read run with
-a bare Strawberry run right after it (the two servers measured in turn), because this machine's
-speed drifts by a fifth over minutes; the ratio to the start-of-run baseline is kept beside it.
+(`uptime`) with every run. The ratios of issue 14 compare servers measured in turn, run by run
+(one-worker read, bare Strawberry, two-worker read, again), all three running meanwhile,
+because this machine's speed drifts by a fifth over minutes; the read's ratio to the
+start-of-run baseline is kept beside it.
 
 Server CPU is the user+system time of the server's processes (all its workers) over a run,
 divided by the requests answered; PostgreSQL's own CPU per request is reported beside it, and
@@ -35,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -206,17 +207,17 @@ def _measure(target: _Target) -> dict[str, Any]:
     return _summary([target.run_once() for _ in range(RUNS)])
 
 
-def _measure_alternately(first: _Target, second: _Target) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both servers, run by run in turn (first, second, first, ...), each one's medians.
+def _measure_in_turn(*targets: _Target) -> list[dict[str, Any]]:
+    """Every server, run by run in turn (first, second, ..., first, ...), each one's medians.
 
     This machine's speed drifts by a fifth over minutes (cause unknown: steal stays at 0), so a
-    ratio between two servers measured minutes apart moves with it; measured in turn, both see
+    ratio between two servers measured minutes apart moves with it; measured in turn, all see
     the same machine.
     """
-    first.warm()
-    second.warm()
-    pairs = [(first.run_once(), second.run_once()) for _ in range(RUNS)]
-    return _summary([a for a, _ in pairs]), _summary([b for _, b in pairs])
+    for target in targets:
+        target.warm()
+    rounds = [[target.run_once() for target in targets] for _ in range(RUNS)]
+    return [_summary([runs[n] for runs in rounds]) for n in range(len(targets))]
 
 
 def _read_bodies(subjects: list[str]) -> list[str]:
@@ -232,16 +233,29 @@ class _World:
         self.world = asyncio.run(seed_world(database_url, people=PEOPLE))
         self.subjects: list[str] = []
 
-    def serve(self, workers: int) -> LiveServer:
+    def serve(self, workers: int, *, with_worker: bool = True) -> LiveServer:
         server = LiveServer(
             self.database_url,
             MODEL_DIR,
             self.root / f"server-{workers}.log",
             workers=workers,
-            with_worker=True,
+            with_worker=with_worker,
         )
         server.start(ready_within=300)  # a loaded machine starts slowly
         return server
+
+    def reads(self, server: LiveServer, token: str, database_pid: int | None) -> _Target:
+        """Subject reads against `server`, every one a granted read."""
+        assert server.process is not None
+        worker = server.worker.pid if server.worker else None
+        return _Target(
+            f"{server.base_url}/graphql",
+            _read_bodies(self.subjects),
+            token,
+            server.process.pid,
+            database_pid,
+            worker,
+        )
 
     def token_and_subjects(self, server: LiveServer) -> str:
         async def fetch() -> str:
@@ -269,27 +283,33 @@ class _World:
 def _scorelink(
     world: _World, database_pid: int | None, prefix: str, strawberry: _Target
 ) -> dict[str, Any]:
-    """Each worker count's reads; one worker's in turn with bare Strawberry (`strawberry`)."""
+    """Each worker count's reads. One and two workers are measured in turn with bare Strawberry
+    (`strawberry`), both servers running, so the ratios of issue 14 see the same machine; four
+    workers on their own. One `scorelink worker` seals for both servers (one database)."""
     results: dict[str, Any] = {}
-    for workers in WORKERS:
-        server = world.serve(workers)
-        try:
-            token = world.token_and_subjects(server)
-            assert server.process is not None
-            url = f"{server.base_url}/graphql"
-            pids = (server.process.pid, database_pid, server.worker.pid if server.worker else None)
-            reads = _Target(url, _read_bodies(world.subjects), token, *pids)
-            if workers == 1:
-                (
-                    results[f"{prefix}_read_1_worker"],
-                    results[f"bare_strawberry_typename_beside_{prefix}_read"],
-                ) = _measure_alternately(reads, strawberry)
-                typename = _Target(url, [TYPENAME], token, *pids)
-                results[f"{prefix}_typename_1_worker"] = _measure(typename)
-            else:
-                results[f"{prefix}_read_{workers}_worker"] = _measure(reads)
-        finally:
-            server.terminate()
+    one, two = world.serve(1), world.serve(2, with_worker=False)
+    try:
+        token = world.token_and_subjects(one)
+        targets = [world.reads(server, token, database_pid) for server in (one, two)]
+        # The sealing both servers' reads cost is in the one worker's figure.
+        targets[1] = replace(targets[1], worker_pid=targets[0].worker_pid)
+        (
+            results[f"{prefix}_read_1_worker"],
+            results[f"bare_strawberry_typename_beside_{prefix}_read"],
+            results[f"{prefix}_read_2_worker"],
+        ) = _measure_in_turn(targets[0], strawberry, targets[1])
+        typename = replace(targets[0], bodies=[TYPENAME])
+        results[f"{prefix}_typename_1_worker"] = _measure(typename)
+    finally:
+        two.terminate()
+        one.terminate()
+    four = world.serve(4)
+    try:
+        results[f"{prefix}_read_4_worker"] = _measure(
+            world.reads(four, world.token_and_subjects(four), database_pid)
+        )
+    finally:
+        four.terminate()
     return results
 
 
