@@ -145,6 +145,54 @@ async def test_a_read_whose_log_entry_cannot_be_written_fails_and_spends_nothing
     assert await AccessLogEntry.all().count() == entries
 
 
+async def test_a_read_alone_whose_log_entry_cannot_be_written_fails(
+    orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read of the report's scopes runs outside a transaction; it still fails with its entry."""
+    partner, subject_id, _ = await _setup()
+    entries = await AccessLogEntry.all().count()
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("log storage unavailable")
+
+    monkeypatch.setattr(access_log, "append", refuse)
+    with pytest.raises(RuntimeError, match="log storage unavailable"):
+        await read_subject(partner, subject_id, frozenset({Scope.GRADE}), "req-fail")
+    assert await AccessLogEntry.all().count() == entries
+
+
+async def test_a_read_of_several_subjects_spends_the_one_time_grant_among_them(
+    orm: TortoiseContext,
+) -> None:
+    """One subject's one-time grant sends the whole read into a transaction that spends it."""
+    partner, ongoing_subject, _ = await _setup()
+    person = await Person.create(phone=f"+86137{next(_numbers):08d}", display_name="Li Na")
+    once = await grant_consent(
+        person.id,
+        partner.partner_id,
+        PartnerType.BANK,
+        Terms([Scope.GRADE], Purpose.CREDIT_APPLICATION, 30, Access.ONE_TIME),
+        utc_now(),
+        None,
+    )
+    once_subject = (
+        await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
+    ).subject_id
+    asked = frozenset({Scope.GRADE})
+
+    first = await read_subjects(partner, [ongoing_subject, once_subject], asked, "req-1")
+    second = await read_subjects(partner, [ongoing_subject, once_subject], asked, "req-2")
+
+    assert [Scope.GRADE in first[s].decision.allowed for s in (ongoing_subject, once_subject)] == [
+        True,
+        True,
+    ]
+    assert (await ConsentGrant.get(id=once.id)).status is GrantStatus.USED_UP
+    assert Scope.GRADE in second[ongoing_subject].decision.allowed
+    assert Scope.GRADE not in second[once_subject].decision.allowed
+    assert await AccessLogEntry.filter(request_id__in=["req-1", "req-2"]).count() == 4
+
+
 async def test_entries_hold_no_score_values_or_tokens(orm: TortoiseContext) -> None:
     partner, subject_id, _ = await _setup()
     await _read_succeeded(partner, subject_id)
