@@ -54,17 +54,25 @@ async def _setup(access: Access = Access.ONGOING) -> tuple[PartnerPrincipal, str
     partner = PartnerPrincipal(
         registered.partner.id, PartnerType.BANK, registered.partner.client_id
     )
+    subject_id, grant = await _granted_person(partner, [Scope.IDENTITY, Scope.GRADE], access)
+    return partner, subject_id, grant
+
+
+async def _granted_person(
+    partner: PartnerPrincipal, scopes: list[Scope], access: Access
+) -> tuple[str, ConsentGrant]:
+    """A new person who granted `partner` these scopes: their subject id and the grant."""
     person = await Person.create(phone=f"+86137{next(_numbers):08d}", display_name="Wang Fang")
     grant = await grant_consent(
         person.id,
         partner.partner_id,
         PartnerType.BANK,
-        Terms([Scope.IDENTITY, Scope.GRADE], Purpose.CREDIT_APPLICATION, 30, access),
+        Terms(scopes, Purpose.CREDIT_APPLICATION, 30, access),
         utc_now(),
         None,
     )
     subject = await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
-    return partner, subject.subject_id, grant
+    return subject.subject_id, grant
 
 
 ASKED = frozenset({Scope.IDENTITY})
@@ -166,18 +174,7 @@ async def test_a_read_of_several_subjects_spends_the_one_time_grant_among_them(
 ) -> None:
     """One subject's one-time grant sends the whole read into a transaction that spends it."""
     partner, ongoing_subject, _ = await _setup()
-    person = await Person.create(phone=f"+86137{next(_numbers):08d}", display_name="Li Na")
-    once = await grant_consent(
-        person.id,
-        partner.partner_id,
-        PartnerType.BANK,
-        Terms([Scope.GRADE], Purpose.CREDIT_APPLICATION, 30, Access.ONE_TIME),
-        utc_now(),
-        None,
-    )
-    once_subject = (
-        await PartnerSubject.get(partner_id=partner.partner_id, person_id=person.id)
-    ).subject_id
+    once_subject, once = await _granted_person(partner, [Scope.GRADE], Access.ONE_TIME)
     asked = frozenset({Scope.GRADE})
 
     first = await read_subjects(partner, [ongoing_subject, once_subject], asked, "req-1")
