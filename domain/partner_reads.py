@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError
 from tortoise.expressions import Subquery
 from tortoise.models import Model
 
@@ -184,8 +185,14 @@ async def read_subjects(
     # An id no subject could have is simply unknown; the database never sees it.
     wanted = [s for s in dict.fromkeys(subject_ids) if _could_be_subject_id(s)]
 
-    async with request_client() as connection:
-        views = await _read(partner, wanted, asked, request_id, moment, connection, alone=True)
+    try:
+        async with request_client() as connection:
+            views = await _read(partner, wanted, asked, request_id, moment, connection, alone=True)
+    except OperationalError:
+        # A lost race (SQLite's write lock busy past its timeout, a dropped connection) leaves
+        # nothing written: the entry is one atomic statement or its own transaction. The read
+        # runs again in a transaction, which `retried` runs again in turn.
+        views = None
     if views is not None:
         return views
 

@@ -7,9 +7,11 @@ import itertools
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import OperationalError
 
 from consent import access_log
 from consent.catalog import Access, PartnerType, Purpose, Scope
@@ -167,6 +169,33 @@ async def test_a_read_alone_whose_log_entry_cannot_be_written_fails(
     with pytest.raises(RuntimeError, match="log storage unavailable"):
         await read_subject(partner, subject_id, frozenset({Scope.GRADE}), "req-fail")
     assert await AccessLogEntry.all().count() == entries
+
+
+async def test_a_read_alone_that_loses_a_race_for_its_entry_runs_again_in_a_transaction(
+    orm: TortoiseContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database is locked" on a read alone's entry is answered, not turned into an error.
+
+    A read in a transaction runs again when it loses such a race; a read alone must too.
+    """
+    partner, subject_id, _ = await _setup()
+    entries = await AccessLogEntry.all().count()
+    append = access_log.append
+    calls = 0
+
+    async def busy_once(*args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OperationalError("database is locked")
+        await append(*args, **kwargs)
+
+    monkeypatch.setattr(access_log, "append", busy_once)
+    view = await read_subject(partner, subject_id, frozenset({Scope.GRADE}), "req-busy")
+
+    assert Scope.GRADE in view.decision.allowed
+    assert calls == 2
+    assert await AccessLogEntry.all().count() == entries + 1
 
 
 async def test_a_read_of_several_subjects_spends_the_one_time_grant_among_them(
