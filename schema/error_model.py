@@ -17,10 +17,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
 from domain.availability import is_database_unavailable
+from schema.extension_hooks import ExtensionsRunner
 
 UNEXPECTED_MESSAGE = "Unexpected error"
 UNEXPECTED_CODE = "UNEXPECTED_ERROR"
@@ -112,7 +114,15 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 class ScoreLinkSchema(strawberry.Schema):
-    """Logs only unexpected errors, with their stack; expected ones are answers, not incidents."""
+    """Logs only unexpected errors, with their stack; expected ones are answers, not incidents.
+
+    Its extensions' hooks are wrapped once per class (schema/extension_hooks.py).
+    """
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ExtensionsRunner(execution_context, extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
