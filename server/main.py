@@ -6,6 +6,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.database import connection_name
+from server.garbage_collection import settle_after_startup
 from server.logs import configure_logging
 from server.settings import load_settings
 
@@ -16,4 +17,6 @@ def app_from_environment() -> Starlette:
     # SQLite is the embedded default: the event worker and the access log's sealer run in the
     # server, nothing more to start. On PostgreSQL `scorelink worker` runs both.
     embedded = connection_name(settings.database_url) == "sqlite"
-    return create_app(settings, run_worker=embedded, seal_log=embedded)
+    app = create_app(settings, run_worker=embedded, seal_log=embedded)
+    settle_after_startup()
+    return app
